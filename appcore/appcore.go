@@ -1,0 +1,308 @@
+// Package appcore is the A7's user space: it runs the one high-level app, a
+// WASM module, with wazero. The app's clocks and randomness come from the
+// simulation; each applibs import becomes a syscall message to the kernel.
+package appcore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+	"github.com/tetratelabs/wazero/sys"
+
+	"github.com/sphere-emu/sphere-emu/appcore/appcoremsg"
+	"github.com/sphere-emu/sphere-emu/kernel/kernelmsg"
+	"github.com/sphere-emu/sphere-emu/mailbox"
+	"github.com/sphere-emu/sphere-emu/sim"
+	"github.com/sphere-emu/sphere-emu/trace"
+)
+
+// MemoryLimitPages is the high-level app's memory limit: 256 KiB, four
+// 64 KiB WASM pages (reference §1.2).
+const MemoryLimitPages = 4
+
+// syscallTimeout bounds every syscall in virtual time.
+const syscallTimeout = 1 * sim.Second
+
+// Epoch is the wall-clock time at virtual time zero, fixed so runs repeat.
+var Epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// DefaultHostWatchdog is how long, in host time, an app may compute without
+// making a syscall before it is stopped as a runaway.
+const DefaultHostWatchdog = 10 * time.Second
+
+// Config holds what the app core is built from.
+type Config struct {
+	Bus    *mailbox.Bus
+	Tracer *trace.Tracer
+	// Cache is the wazero compilation cache shared by devices; nil compiles afresh.
+	Cache wazero.CompilationCache
+	// HostWatchdog stops an app that runs this long in host time without
+	// a syscall (0 = DefaultHostWatchdog). It only fires for a runaway
+	// guest; the virtual-time schedule does not depend on it.
+	HostWatchdog time.Duration
+	// OnFirstInstruction, if set, is called just before the app's entry point runs.
+	OnFirstInstruction func()
+}
+
+// Appcore is the high-level app core of one device.
+type Appcore struct {
+	cfg  Config
+	ep   *mailbox.Endpoint
+	tr   *trace.Tracer
+	proc *sim.Proc
+	cid  string
+}
+
+// New builds the app core and opens its mailbox endpoint.
+func New(c Config) *Appcore {
+	if c.HostWatchdog == 0 {
+		c.HostWatchdog = DefaultHostWatchdog
+	}
+	return &Appcore{cfg: c, ep: c.Bus.Open(mailbox.Appcore, 0), tr: c.Tracer}
+}
+
+// Run is the app core's process: run each app the kernel starts.
+func (a *Appcore) Run(proc *sim.Proc) {
+	a.proc = proc
+	a.ep.Bind(proc)
+	for {
+		m := a.ep.Recv()
+		if m.Kind != appcoremsg.KindStartApp || m.From != mailbox.Kernel {
+			a.tr.Emit(trace.Appcore, "request.reject", trace.Str("from", m.From.String()), trace.Str("kind", mailbox.KindName(m)))
+			_ = a.ep.ReplyError(m, mailbox.ErrCodeDenied, "the app core only takes StartApp from the kernel")
+			continue
+		}
+		req, err := appcoremsg.UnmarshalStartApp(m.Payload)
+		if err != nil {
+			a.tr.Emit(trace.Appcore, "request.reject", trace.Str("from", m.From.String()), trace.Str("reason", err.Error()))
+			a.exited(kernelmsg.AppExited{Code: 1, Detail: err.Error()})
+			continue
+		}
+		a.exited(a.runApp(req))
+	}
+}
+
+func (a *Appcore) exited(e kernelmsg.AppExited) {
+	_, _ = a.ep.Send(mailbox.Kernel, kernelmsg.KindAppExited, e.Marshal())
+}
+
+// runApp compiles, instantiates and runs one app to its end.
+func (a *Appcore) runApp(req appcoremsg.StartApp) kernelmsg.AppExited {
+	a.cid = req.ComponentID
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+
+	rc := wazero.NewRuntimeConfig().
+		WithMemoryLimitPages(MemoryLimitPages).
+		WithCloseOnContextDone(true)
+	if a.cfg.Cache != nil {
+		rc = rc.WithCompilationCache(a.cfg.Cache)
+	}
+	rt := wazero.NewRuntimeWithConfig(ctx, rc)
+	defer rt.Close(context.Background())
+
+	if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); err != nil {
+		return a.loadFailed("WASI", err)
+	}
+	g := &guest{a: a}
+	if _, err := g.hostModule(rt).Instantiate(ctx); err != nil {
+		return a.loadFailed("applibs host module", err)
+	}
+	cm, err := rt.CompileModule(ctx, req.Wasm)
+	if err != nil {
+		return a.loadFailed("compile", err)
+	}
+	if err := checkImports(cm); err != nil {
+		return a.loadFailed("link", err)
+	}
+	s := a.proc.Sim()
+	clock := func() int64 { return s.Now() }
+	mc := wazero.NewModuleConfig().
+		WithName(req.ComponentID).
+		WithArgs(append([]string{req.Name}, req.Args...)...).
+		WithStartFunctions().
+		WithNanotime(clock, 1).
+		WithWalltime(func() (int64, int32) {
+			t := Epoch.UnixNano() + s.Now()
+			return t / 1e9, int32(t % 1e9)
+		}, 1).
+		WithNanosleep(func(ns int64) { g.block(func() { a.proc.Sleep(ns) }) }).
+		WithOsyield(func() { g.block(a.proc.Yield) }).
+		WithRandSource(s.Rand("appcore/" + req.ComponentID)).
+		WithStdout(&lineWriter{tr: a.tr, cid: req.ComponentID, stream: "stdout"}).
+		WithStderr(&lineWriter{tr: a.tr, cid: req.ComponentID, stream: "stderr"})
+	mod, err := rt.InstantiateModule(ctx, cm, mc)
+	if err != nil {
+		return a.loadFailed("instantiate", err)
+	}
+	start := mod.ExportedFunction("_start")
+	if start == nil {
+		return a.loadFailed("link", errors.New("the module exports no _start function"))
+	}
+	a.tr.Emit(trace.Appcore, "app.start", trace.Str("cid", req.ComponentID))
+	if a.cfg.OnFirstInstruction != nil {
+		a.cfg.OnFirstInstruction()
+	}
+	stopWatchdog := g.watch(cancel, a.cfg.HostWatchdog)
+	_, err = start.Call(ctx)
+	stopWatchdog()
+	if a.proc.Killed() {
+		panic(sim.ErrKilled) // powered off while the app was blocked in a syscall
+	}
+	return a.result(err, g)
+}
+
+func (a *Appcore) loadFailed(step string, err error) kernelmsg.AppExited {
+	a.tr.Emit(trace.Appcore, "app.load-failed", trace.Str("cid", a.cid), trace.Str("step", step), trace.Str("error", firstLine(err.Error())))
+	return kernelmsg.AppExited{Code: 1, Detail: step + ": " + firstLine(err.Error())}
+}
+
+// Signals reported for traps, as the real OS reports crashes (AppCrash).
+const (
+	sigILL  = 4
+	sigFPE  = 8
+	sigKILL = 9
+	sigSEGV = 11
+)
+
+// result turns the end of _start into an exit record: a normal exit, or a
+// crash with the signal a native app would have died of.
+func (a *Appcore) result(err error, g *guest) kernelmsg.AppExited {
+	if err == nil {
+		return kernelmsg.AppExited{Code: 0}
+	}
+	if g.killed.Load() {
+		a.tr.Emit(trace.Appcore, "app.crash", trace.Str("cid", a.cid), trace.Int("signal", sigKILL), trace.Str("detail", "runaway: no syscall for "+a.cfg.HostWatchdog.String()+" of host time"))
+		return kernelmsg.AppExited{Signal: sigKILL, Detail: "killed by the host watchdog"}
+	}
+	var ee *sys.ExitError
+	if errors.As(err, &ee) {
+		return kernelmsg.AppExited{Code: int32(ee.ExitCode())}
+	}
+	msg := firstLine(err.Error())
+	sig := int32(sigSEGV)
+	switch {
+	case strings.Contains(msg, "unreachable"):
+		sig = sigILL
+	case strings.Contains(msg, "integer divide by zero"), strings.Contains(msg, "integer overflow"):
+		sig = sigFPE
+	}
+	a.tr.Emit(trace.Appcore, "app.crash", trace.Str("cid", a.cid), trace.Int("signal", int64(sig)), trace.Str("detail", msg))
+	return kernelmsg.AppExited{Signal: sig, Detail: msg}
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// checkImports refuses modules that import anything but WASI and applibs.
+func checkImports(cm wazero.CompiledModule) error {
+	for _, f := range cm.ImportedFunctions() {
+		mod, name, _ := f.Import()
+		if mod != "wasi_snapshot_preview1" && mod != hostModuleName {
+			return fmt.Errorf("the module imports %s.%s; apps may import only %s and wasi_snapshot_preview1", mod, name, hostModuleName)
+		}
+	}
+	return nil
+}
+
+// lineWriter turns a guest's stdout or stderr into app.stdout events, one per line.
+type lineWriter struct {
+	tr     *trace.Tracer
+	cid    string
+	stream string
+	buf    []byte
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.buf = append(w.buf, p...)
+	for {
+		i := strings.IndexByte(string(w.buf), '\n')
+		if i < 0 {
+			if len(w.buf) > 4096 {
+				i = len(w.buf)
+			} else {
+				return len(p), nil
+			}
+		}
+		w.tr.Emit(trace.Appcore, "app.output", trace.Str("cid", w.cid), trace.Str("stream", w.stream), trace.Str("line", string(w.buf[:i])))
+		if i < len(w.buf) {
+			i++
+		}
+		w.buf = w.buf[i:]
+	}
+}
+
+// guest is the host side of one running app.
+type guest struct {
+	a        *Appcore
+	inHost   atomic.Bool
+	activity atomic.Uint64
+	killed   atomic.Bool
+}
+
+// block runs f (which may park the app core's process) marked as host time,
+// so the runaway watchdog does not count it.
+func (g *guest) block(f func()) {
+	g.inHost.Store(true)
+	f()
+	g.activity.Add(1)
+	g.inHost.Store(false)
+}
+
+// watch starts the host-time watchdog: if the guest runs limit without
+// entering the host, cancel stops it. It returns a function that stops the watchdog.
+func (g *guest) watch(cancel func(), limit time.Duration) func() {
+	done := make(chan struct{})
+	go func() {
+		tick := time.NewTicker(limit / 4)
+		defer tick.Stop()
+		last, idle := g.activity.Load(), 0
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+			now := g.activity.Load()
+			if now != last || g.inHost.Load() {
+				last, idle = now, 0
+				continue
+			}
+			if idle++; idle >= 4 {
+				g.killed.Store(true)
+				cancel()
+				return
+			}
+		}
+	}()
+	return func() { close(done) }
+}
+
+// syscall sends one syscall to the kernel and returns its result in the
+// guest's errno numbering.
+func (g *guest) syscall(kind mailbox.Kind, args kernelmsg.Args) kernelmsg.Result {
+	var r kernelmsg.Result
+	g.block(func() {
+		resp, err := g.a.ep.Call(mailbox.Kernel, kind, args.Marshal(), syscallTimeout)
+		if err == nil {
+			r, err = kernelmsg.UnmarshalResult(resp)
+		}
+		if err != nil {
+			g.a.tr.Emit(trace.Appcore, "syscall.failed", trace.Str("cid", g.a.cid), trace.Str("kind", mailbox.KindName(mailbox.Message{To: mailbox.Kernel, Kind: kind})), trace.Str("error", err.Error()))
+			r = kernelmsg.Result{Value: -int32(kernelmsg.EIO)}
+		}
+	})
+	r.Value = guestResult(r.Value)
+	return r
+}
+

@@ -1,0 +1,171 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/tetratelabs/wazero"
+
+	sphereemu "github.com/sphere-emu/sphere-emu"
+	"github.com/sphere-emu/sphere-emu/device"
+	"github.com/sphere-emu/sphere-emu/sim"
+	"github.com/sphere-emu/sphere-emu/trace"
+)
+
+func newBootCmd() *cobra.Command {
+	var (
+		forDur     time.Duration
+		seed       uint64
+		deviceSeed uint64
+		tracePath  string
+		stateDir   string
+		cacheDir   string
+		verbose    bool
+		quiet      bool
+		realtime   bool
+	)
+	c := &cobra.Command{
+		Use:   "boot [IMAGE]",
+		Short: "Boot a flash image through the chain of trust and run its apps",
+		Long: `Boot a flash image (built by 'sphere-emu image build') on an emulated device.
+Pluton's ROM, the 1BL and the Pluton runtime verify the early stages, the
+Security Monitor sets the compartments and has Pluton verify the OS, and the
+kernel validates and starts the apps. Every step is printed with its virtual
+time. Without IMAGE, the bundled sample (testdata/images/blink.bin) boots.
+
+The run stops after --for of virtual time, when the device halts, or when
+the app exits.
+
+Exit status:
+  0  the run ended normally (time was up, or the app exited with code 0)
+  1  sphere-emu itself failed (unreadable image file, unwritable trace, ...)
+  2  usage error
+  3  the device refused to boot: a boot stage failed verification with no
+     usable backup, or was older than its anti-rollback fuse (boot.halt)
+  4  the OS booted but the app was refused, crashed, or exited non-zero`,
+		Args: argsRange(0, 1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			img := sphereemu.SampleImage
+			name := "bundled sample blink.bin"
+			if len(args) == 1 {
+				b, err := os.ReadFile(args[0])
+				if err != nil {
+					return err
+				}
+				img, name = b, args[0]
+			}
+			if forDur <= 0 {
+				return usageErrorf("--for must be positive")
+			}
+			out := cmd.OutOrStdout()
+			var sinks []trace.Sink
+			if !quiet {
+				sinks = append(sinks, trace.NewText(out, verbose))
+			}
+			var jl *trace.JSONL
+			if tracePath != "" {
+				f, err := os.Create(tracePath)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				jl = trace.NewJSONL(f)
+				sinks = append(sinks, jl)
+			}
+			cache, err := openCache(cacheDir)
+			if err != nil {
+				return err
+			}
+			if !quiet {
+				fmt.Fprintf(out, "sphere-emu: booting %s for %s of virtual time (seed %d)\n", name, forDur, seed)
+			}
+			d, err := device.New(device.Config{
+				Image: img, Seed: seed, DeviceSeed: deviceSeed, StateDir: stateDir,
+				Cache: cache, Sinks: sinks,
+			})
+			if err != nil {
+				return err
+			}
+			if realtime {
+				start := time.Now()
+				d.Sim().SetPacer(func(t int64) {
+					if wait := time.Duration(t) - time.Since(start); wait > 0 {
+						time.Sleep(wait)
+					}
+				})
+			}
+			res := d.Run(forDur.Nanoseconds())
+			closeErr := d.Close()
+			if jl != nil {
+				if err := jl.Flush(); err != nil {
+					return fmt.Errorf("writing the trace: %w", err)
+				}
+			}
+			if closeErr != nil {
+				return closeErr
+			}
+			return bootOutcome(cmd, res, quiet)
+		},
+	}
+	f := c.Flags()
+	f.DurationVar(&forDur, "for", 10*time.Second, "virtual time to run")
+	f.Uint64Var(&seed, "seed", 1, "seed of every random choice in the run")
+	f.Uint64Var(&deviceSeed, "device-seed", 1, "manufacturing seed of a new device's unique secret (ignored when --state holds fuses)")
+	f.StringVar(&tracePath, "trace", "", "write the trace as JSON lines to `FILE` (schema: docs/trace.md)")
+	f.StringVar(&stateDir, "state", "", "keep the device's fuses in `DIR` across runs (anti-rollback counters persist)")
+	f.StringVar(&cacheDir, "cache-dir", "", "wazero compilation cache `DIR` (default: the user cache dir; 'none' disables)")
+	f.BoolVarP(&verbose, "verbose", "v", false, "also print every mailbox message and DICE derivation")
+	f.BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors")
+	f.BoolVar(&realtime, "realtime", false, "pace virtual time to the wall clock (for watching LEDs blink)")
+	return c
+}
+
+func openCache(dir string) (wazero.CompilationCache, error) {
+	switch dir {
+	case "none":
+		return nil, nil
+	case "":
+		base, err := os.UserCacheDir()
+		if err != nil {
+			return wazero.NewCompilationCache(), nil
+		}
+		dir = filepath.Join(base, "sphere-emu", "wazero")
+	}
+	c, err := wazero.NewCompilationCacheWithDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("compilation cache %s: %w", dir, err)
+	}
+	return c, nil
+}
+
+// bootOutcome prints how the run ended and picks the exit code.
+func bootOutcome(cmd *cobra.Command, res device.Result, quiet bool) error {
+	errOut := cmd.ErrOrStderr()
+	at := sim.FormatTime(res.Time)
+	switch {
+	case res.Halted:
+		fmt.Fprintf(errOut, "sphere-emu: device halted at %s during %s: %s\n", at, res.HaltStage, res.HaltReason)
+		return &codeError{exitHalted, nil}
+	case res.AppExited && res.Signal != 0:
+		fmt.Fprintf(errOut, "sphere-emu: app %s was terminated by signal %d at %s\n", res.AppCID, res.Signal, at)
+		return &codeError{exitAppError, nil}
+	case res.AppExited && res.ExitCode != 0:
+		fmt.Fprintf(errOut, "sphere-emu: app %s exited with code %d at %s\n", res.AppCID, res.ExitCode, at)
+		return &codeError{exitAppError, nil}
+	case res.AppExited:
+		if !quiet {
+			fmt.Fprintf(cmd.OutOrStdout(), "sphere-emu: app %s exited with code 0 at %s\n", res.AppCID, at)
+		}
+	case !res.AppStarted:
+		fmt.Fprintf(errOut, "sphere-emu: the OS booted but no app ran (see app.refused above)\n")
+		return &codeError{exitAppError, nil}
+	default:
+		if !quiet {
+			fmt.Fprintf(cmd.OutOrStdout(), "sphere-emu: stopped after %s of virtual time\n", at)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,230 @@
+// Package device assembles one emulated Azure Sphere device from its parts —
+// flash, fuses, GPIO, the mailbox bus and the five trust domains — powers it
+// on, runs it in virtual time, and powers it off. It is the only package
+// that wires domains together.
+package device
+
+import (
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/tetratelabs/wazero"
+
+	sphereemu "github.com/sphere-emu/sphere-emu"
+	"github.com/sphere-emu/sphere-emu/appcore"
+	"github.com/sphere-emu/sphere-emu/device/devicemsg"
+	"github.com/sphere-emu/sphere-emu/hw"
+	"github.com/sphere-emu/sphere-emu/image"
+	"github.com/sphere-emu/sphere-emu/kernel"
+	"github.com/sphere-emu/sphere-emu/mailbox"
+	"github.com/sphere-emu/sphere-emu/pluton"
+	"github.com/sphere-emu/sphere-emu/secmon"
+	"github.com/sphere-emu/sphere-emu/sim"
+	"github.com/sphere-emu/sphere-emu/trace"
+)
+
+// Config describes the device to build.
+type Config struct {
+	// Image is the flash image file (see docs/image-format.md).
+	Image []byte
+	// Seed drives every random choice of the run.
+	Seed uint64
+	// DeviceSeed stands for the silicon's manufacturing randomness: it
+	// decides the unique device secret of a device without a state directory.
+	DeviceSeed uint64
+	// RootKeyHash is the SHA-256 of the platform root public key (X‖Y)
+	// fused into a new device; nil fuses the public test key of testdata/keys.
+	RootKeyHash *[32]byte
+	// StateDir, if set, keeps the device's fuses across runs (fuses.json):
+	// anti-rollback counters burnt in one run hold in the next.
+	StateDir string
+	// Cache is a wazero compilation cache shared between devices (may be nil).
+	Cache wazero.CompilationCache
+	// Sinks receive the trace.
+	Sinks []trace.Sink
+	// OnFirstInstruction is called just before the app's first instruction.
+	OnFirstInstruction func()
+}
+
+// Result says how a run ended.
+type Result struct {
+	Stop       string // "until", "idle", "halt" or "app-exit"
+	Time       int64  // virtual time at the end
+	Halted     bool
+	HaltStage  string
+	HaltReason string
+	AppStarted bool // the app reached its first instruction
+	AppExited  bool
+	AppCID     string
+	ExitCode   int32
+	Signal     int32
+}
+
+// Device is one emulated device.
+type Device struct {
+	sim     *sim.Sim
+	tr      *trace.Tracer
+	bus     *mailbox.Bus
+	flash   *hw.Flash
+	gpio    *hw.GPIO
+	fuses   *pluton.Fuses
+	pluton  *pluton.Pluton
+	secmon  *secmon.SecurityMonitor
+	kernel  *kernel.Kernel
+	appcore *appcore.Appcore
+	ep      *mailbox.Endpoint
+	cfg     Config
+	result  Result
+	closed  bool
+}
+
+// TestRootKeyHash returns the SHA-256 of the public test platform key's
+// X‖Y encoding, which new devices have fused unless told otherwise.
+func TestRootKeyHash() ([32]byte, error) {
+	pub, err := image.ParsePublicKeyPEM(sphereemu.TestPlatformPublicKey)
+	if err != nil {
+		return [32]byte{}, fmt.Errorf("device: bundled test platform key: %w", err)
+	}
+	xy := image.PublicKeyBytes(pub)
+	return sha256.Sum256(xy[:]), nil
+}
+
+// New assembles a device and powers it on; nothing runs until Run.
+func New(cfg Config) (*Device, error) {
+	fuses, err := loadFuses(cfg)
+	if err != nil {
+		return nil, err
+	}
+	flash, err := hw.NewFlash(image.DefaultFlashSize, cfg.Image)
+	if err != nil {
+		return nil, fmt.Errorf("device: %w", err)
+	}
+	s := sim.New(cfg.Seed)
+	tr := trace.New(s.Now, cfg.Sinks...)
+	d := &Device{sim: s, tr: tr, flash: flash, fuses: fuses, cfg: cfg}
+	d.bus = mailbox.NewBus(s, tr)
+	d.gpio = hw.NewGPIO(tr)
+	d.ep = d.bus.Open(mailbox.Device, 0)
+	d.pluton = pluton.New(pluton.Config{Fuses: fuses, Flash: flash, Bus: d.bus, Tracer: tr})
+	d.secmon = secmon.New(secmon.Config{Flash: flash, Bus: d.bus, Tracer: tr})
+	d.kernel = kernel.New(kernel.Config{Bus: d.bus, Tracer: tr, GPIO: d.gpio})
+	d.appcore = appcore.New(appcore.Config{Bus: d.bus, Tracer: tr, Cache: cfg.Cache, OnFirstInstruction: func() {
+		d.result.AppStarted = true
+		if cfg.OnFirstInstruction != nil {
+			cfg.OnFirstInstruction()
+		}
+	}})
+
+	tr.Emit(trace.Device, "power.on", trace.Uint("seed", cfg.Seed), trace.Int("flash_bytes", int64(len(cfg.Image))))
+	s.Spawn("device", d.serve)
+	s.Spawn("pluton", d.pluton.Run)
+	s.Spawn("secmon", d.secmon.Run)
+	s.Spawn("kernel", d.kernel.Run)
+	s.Spawn("appcore", d.appcore.Run)
+	return d, nil
+}
+
+func loadFuses(cfg Config) (*pluton.Fuses, error) {
+	if cfg.StateDir != "" {
+		f, err := pluton.LoadFuses(filepath.Join(cfg.StateDir, "fuses.json"))
+		if err == nil {
+			return f, nil
+		}
+		if !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("device: state %s: %w", cfg.StateDir, err)
+		}
+	}
+	root := cfg.RootKeyHash
+	if root == nil {
+		h, err := TestRootKeyHash()
+		if err != nil {
+			return nil, err
+		}
+		root = &h
+	}
+	return pluton.Manufacture(cfg.DeviceSeed, *root), nil
+}
+
+// serve is the device controller's process: it hears halts and app exits.
+func (d *Device) serve(p *sim.Proc) {
+	d.ep.Bind(p)
+	for {
+		m := d.ep.Recv()
+		switch m.Kind {
+		case devicemsg.KindHalt:
+			h, err := devicemsg.UnmarshalHalt(m.Payload)
+			if err != nil {
+				d.tr.Emit(trace.Device, "request.reject", trace.Str("from", m.From.String()), trace.Str("reason", err.Error()))
+				continue
+			}
+			d.result.Halted, d.result.HaltStage, d.result.HaltReason = true, h.Stage, h.Reason
+			d.stop("halt")
+		case devicemsg.KindAppExit:
+			e, err := devicemsg.UnmarshalAppExit(m.Payload)
+			if err != nil {
+				d.tr.Emit(trace.Device, "request.reject", trace.Str("from", m.From.String()), trace.Str("reason", err.Error()))
+				continue
+			}
+			d.result.AppExited, d.result.AppCID, d.result.ExitCode, d.result.Signal = true, e.ComponentID, e.Code, e.Signal
+			d.stop("app-exit")
+		default:
+			d.tr.Emit(trace.Device, "request.reject", trace.Str("from", m.From.String()), trace.Str("kind", mailbox.KindName(m)))
+		}
+	}
+}
+
+func (d *Device) stop(reason string) {
+	d.tr.Emit(trace.Device, "power.stop", trace.Str("reason", reason))
+	d.sim.Stop(reason)
+}
+
+// Run runs the device until virtual time until, a halt, or the app's exit.
+func (d *Device) Run(until int64) Result {
+	why := d.sim.Run(until)
+	if stopped, reason := d.sim.Stopped(); stopped {
+		why = reason
+	}
+	d.result.Stop = why
+	d.result.Time = d.sim.Now()
+	return d.result
+}
+
+// Sim returns the device's simulation (its clock and scheduler).
+func (d *Device) Sim() *sim.Sim { return d.sim }
+
+// GPIO returns the device's GPIO pins, for test benches to watch and drive.
+func (d *Device) GPIO() *hw.GPIO { return d.gpio }
+
+// Flash returns the device's flash part, for fault injection.
+func (d *Device) Flash() *hw.Flash { return d.flash }
+
+// Bus returns the device's mailbox bus, for fault injection taps.
+func (d *Device) Bus() *mailbox.Bus { return d.bus }
+
+// Tracer returns the device's tracer.
+func (d *Device) Tracer() *trace.Tracer { return d.tr }
+
+// DeviceID returns the device ID (the identity public key as 128 hex characters).
+func (d *Device) DeviceID() string { return d.pluton.DeviceID() }
+
+// Close powers the device off and saves its fuses to the state directory.
+func (d *Device) Close() error {
+	if d.closed {
+		return nil
+	}
+	d.closed = true
+	d.tr.Emit(trace.Device, "power.off")
+	d.sim.Shutdown()
+	if d.cfg.StateDir != "" {
+		if err := os.MkdirAll(d.cfg.StateDir, 0o755); err != nil {
+			return fmt.Errorf("device: %w", err)
+		}
+		if err := d.fuses.Save(filepath.Join(d.cfg.StateDir, "fuses.json")); err != nil {
+			return fmt.Errorf("device: %w", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,116 @@
+// Package hw holds sphere-emu's passive hardware: flash, GPIO pins and the
+// like. Hardware does nothing on its own; the domain that owns a part (per
+// the MT3620's firewalls) drives it, and other domains must ask that owner.
+package hw
+
+import (
+	"fmt"
+)
+
+// Flash is the MT3620's serial NOR flash: reads of erased bytes give 0xFF,
+// and a write can only clear bits until the 4 KiB block is erased.
+//
+// It stores the image file's bytes plus a sparse overlay of written blocks,
+// so a 16 MiB part costs only what is actually used.
+type Flash struct {
+	size   uint32
+	base   []byte            // the flash image file: the first len(base) bytes
+	blocks map[uint32][]byte // 4 KiB blocks written since power-on
+}
+
+// FlashBlockSize is the erase-block size.
+const FlashBlockSize = 4096
+
+// NewFlash returns a flash part of size bytes whose first bytes are contents.
+func NewFlash(size uint32, contents []byte) (*Flash, error) {
+	if uint64(len(contents)) > uint64(size) {
+		return nil, fmt.Errorf("flash: image of %d bytes does not fit a %d-byte part", len(contents), size)
+	}
+	return &Flash{size: size, base: contents, blocks: map[uint32][]byte{}}, nil
+}
+
+// Size returns the part's size in bytes.
+func (f *Flash) Size() uint32 { return f.size }
+
+func (f *Flash) check(off, n uint32) error {
+	if uint64(off)+uint64(n) > uint64(f.size) {
+		return fmt.Errorf("flash: access of %d bytes at %#x is beyond the %d-byte part", n, off, f.size)
+	}
+	return nil
+}
+
+// Read returns a copy of n bytes at off.
+func (f *Flash) Read(off, n uint32) ([]byte, error) {
+	if err := f.check(off, n); err != nil {
+		return nil, err
+	}
+	out := make([]byte, n)
+	for i := uint32(0); i < n; {
+		addr := off + i
+		blk, in := addr/FlashBlockSize, addr%FlashBlockSize
+		chunk := min(n-i, FlashBlockSize-in)
+		if b, ok := f.blocks[blk]; ok {
+			copy(out[i:i+chunk], b[in:in+chunk])
+		} else {
+			f.readBase(out[i:i+chunk], addr)
+		}
+		i += chunk
+	}
+	return out, nil
+}
+
+func (f *Flash) readBase(dst []byte, addr uint32) {
+	n := 0
+	if uint64(addr) < uint64(len(f.base)) {
+		n = copy(dst, f.base[addr:])
+	}
+	for i := n; i < len(dst); i++ {
+		dst[i] = 0xFF
+	}
+}
+
+func (f *Flash) block(blk uint32) []byte {
+	b, ok := f.blocks[blk]
+	if !ok {
+		b = make([]byte, FlashBlockSize)
+		f.readBase(b, blk*FlashBlockSize)
+		f.blocks[blk] = b
+	}
+	return b
+}
+
+// Program writes data at off with NOR semantics: each byte becomes old AND new.
+func (f *Flash) Program(off uint32, data []byte) error {
+	if err := f.check(off, uint32(len(data))); err != nil {
+		return err
+	}
+	for i, v := range data {
+		addr := off + uint32(i)
+		b := f.block(addr / FlashBlockSize)
+		b[addr%FlashBlockSize] &= v
+	}
+	return nil
+}
+
+// Erase sets the 4 KiB block containing off to 0xFF.
+func (f *Flash) Erase(off uint32) error {
+	if err := f.check(off, 1); err != nil {
+		return err
+	}
+	b := f.block(off / FlashBlockSize)
+	for i := range b {
+		b[i] = 0xFF
+	}
+	return nil
+}
+
+// FlipBit inverts one bit, as a fault in the flash cells would; it is the
+// hook for fault injection and ignores NOR write rules.
+func (f *Flash) FlipBit(off uint32, bit uint8) error {
+	if err := f.check(off, 1); err != nil {
+		return err
+	}
+	b := f.block(off / FlashBlockSize)
+	b[off%FlashBlockSize] ^= 1 << (bit & 7)
+	return nil
+}

@@ -1,0 +1,254 @@
+// Package kernel is the Azure Sphere OS's Linux-like kernel and application
+// manager: it boots from the Security Monitor's start message, reads the
+// app packages through the Security Monitor, has Pluton verify them,
+// validates their manifests, acquires their peripherals, starts the
+// high-level app on the app core, and serves its syscalls, checking each one
+// against the app's capabilities.
+package kernel
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/sphere-emu/sphere-emu/appcore/appcoremsg"
+	"github.com/sphere-emu/sphere-emu/device/devicemsg"
+	"github.com/sphere-emu/sphere-emu/hw"
+	"github.com/sphere-emu/sphere-emu/image"
+	"github.com/sphere-emu/sphere-emu/kernel/kernelmsg"
+	"github.com/sphere-emu/sphere-emu/kernel/manifest"
+	"github.com/sphere-emu/sphere-emu/mailbox"
+	"github.com/sphere-emu/sphere-emu/pluton/plutonmsg"
+	"github.com/sphere-emu/sphere-emu/secmon/secmonmsg"
+	"github.com/sphere-emu/sphere-emu/sim"
+	"github.com/sphere-emu/sphere-emu/trace"
+)
+
+// Timeouts for requests to other domains, in virtual time.
+const (
+	secmonTimeout = 1 * sim.Second
+	plutonTimeout = 1 * sim.Second
+)
+
+// Cost of kernel work in virtual time (emulator-defined).
+const (
+	costBoot    = 50 * sim.Millisecond // Linux start-up up to the application manager
+	costSyscall = 2 * sim.Microsecond
+)
+
+// Config holds what the kernel is built from.
+type Config struct {
+	Bus    *mailbox.Bus
+	Tracer *trace.Tracer
+	GPIO   *hw.GPIO // the A7's GPIO block; pins are usable once the Security Monitor maps them
+}
+
+// Kernel is one device's OS kernel and application manager.
+type Kernel struct {
+	ep   *mailbox.Endpoint
+	tr   *trace.Tracer
+	gpio *hw.GPIO
+	proc *sim.Proc
+	app  *app // the running high-level app, if any
+}
+
+// app is a high-level app the kernel manages.
+type app struct {
+	cid      string
+	name     string
+	manifest *manifest.Manifest
+	fds      map[int32]*gpioFile
+	nextFD   int32
+}
+
+// gpioFile is an open GPIO descriptor.
+type gpioFile struct {
+	gpio   int
+	output bool
+}
+
+// New builds the kernel and opens its mailbox endpoint.
+func New(c Config) *Kernel {
+	return &Kernel{ep: c.Bus.Open(mailbox.Kernel, 0), tr: c.Tracer, gpio: c.GPIO}
+}
+
+// Run is the kernel's process: wait for the Security Monitor's start
+// message, boot, launch apps, and serve syscalls.
+func (k *Kernel) Run(proc *sim.Proc) {
+	k.proc = proc
+	k.ep.Bind(proc)
+	for {
+		m := k.ep.Recv()
+		if m.Kind == kernelmsg.KindStart && m.From == mailbox.Secmon {
+			if k.boot(m) {
+				k.serve()
+			}
+			return
+		}
+		k.reject(m, mailbox.ErrCodeDenied, "the kernel has not booted")
+	}
+}
+
+func (k *Kernel) reject(m mailbox.Message, code uint32, why string) {
+	k.tr.Emit(trace.Kernel, "request.reject", trace.Str("from", m.From.String()), trace.Str("kind", mailbox.KindName(m)), trace.Str("reason", why))
+	_ = k.ep.ReplyError(m, code, why)
+}
+
+func (k *Kernel) boot(m mailbox.Message) bool {
+	start, err := kernelmsg.UnmarshalStart(m.Payload)
+	var kcfg, rcfg image.StageConfig
+	if err == nil {
+		err = json.Unmarshal(start.Kernel, &kcfg)
+	}
+	if err == nil {
+		err = json.Unmarshal(start.RootFS, &rcfg)
+	}
+	if err != nil {
+		k.tr.Emit(trace.Kernel, "boot.halt", trace.Str("stage", "kernel"), trace.Str("reason", "bad OS configuration: "+err.Error()))
+		h := devicemsg.Halt{Stage: "kernel", Reason: "bad OS configuration: " + err.Error()}
+		_, _ = k.ep.Send(mailbox.Device, devicemsg.KindHalt, h.Marshal())
+		return false
+	}
+	k.proc.Sleep(costBoot)
+	k.tr.Emit(trace.Kernel, "kernel.start", trace.Str("version", kcfg.Version))
+	k.tr.Emit(trace.Kernel, "rootfs.mount", trace.Str("version", rcfg.Version))
+	k.launchApps()
+	return true
+}
+
+// launchApps validates every installed app package and starts the
+// high-level one. A bad package is refused; the OS keeps running.
+func (k *Kernel) launchApps() {
+	resp, err := k.ep.Call(mailbox.Secmon, secmonmsg.KindGetApplicationImageCount, nil, secmonTimeout)
+	var n uint32
+	if err == nil {
+		n, err = secmonmsg.DecodeU32(resp)
+	}
+	if err != nil {
+		k.tr.Emit(trace.Kernel, "app.refused", trace.Str("stage", "app"), trace.Str("reason", "cannot list application images: "+err.Error()))
+		return
+	}
+	k.tr.Emit(trace.Kernel, "apps.found", trace.Uint("count", uint64(n)))
+	for i := uint32(0); i < n; i++ {
+		k.loadApp(i)
+	}
+	if k.app == nil {
+		k.tr.Emit(trace.Kernel, "apps.none", trace.Str("reason", "no valid high-level app to start"))
+	}
+}
+
+func (k *Kernel) refuse(stage, reason string, code uint32) {
+	f := []trace.Field{trace.Str("stage", stage), trace.Str("reason", reason)}
+	if code != 0 {
+		f = append(f, trace.Uint("code", uint64(code)))
+	}
+	k.tr.Emit(trace.Kernel, "app.refused", f...)
+}
+
+func (k *Kernel) loadApp(i uint32) {
+	stage := fmt.Sprintf("app:#%d", i)
+	raw, err := k.ep.Call(mailbox.Secmon, secmonmsg.KindReadApplicationImage, secmonmsg.EncodeU32(i), secmonTimeout)
+	if err != nil {
+		k.refuse(stage, "cannot read the image: "+err.Error(), 0)
+		return
+	}
+	req := plutonmsg.VerifyImage{Purpose: plutonmsg.PurposeApp, Stage: stage, Image: raw}
+	resp, err := k.ep.Call(mailbox.Pluton, plutonmsg.KindVerifyImage, req.Marshal(), plutonTimeout)
+	if err != nil {
+		k.refuse(stage, "Pluton did not verify the image: "+err.Error(), 0)
+		return
+	}
+	v, err := plutonmsg.UnmarshalVerdict(resp)
+	if err != nil {
+		k.refuse(stage, "bad verdict from Pluton: "+err.Error(), 0)
+		return
+	}
+	if v.Stage != "" {
+		stage = v.Stage
+	}
+	if !v.OK {
+		k.refuse(stage, "image not trusted by device: "+v.Reason, 0)
+		return
+	}
+	pkg, err := image.ParsePackage(raw)
+	if err != nil {
+		k.refuse(stage, err.Error(), 0)
+		return
+	}
+	fs, err := image.ParseFS(pkg.Payload)
+	if err != nil {
+		k.refuse(stage, "cannot mount the package: "+err.Error(), 0)
+		return
+	}
+	mf, ok := fs.Lookup("app_manifest.json")
+	if !ok {
+		k.refuse(stage, manifest.NoAppManifest.Message(), manifest.NoAppManifest.Code())
+		return
+	}
+	man, err := manifest.Parse(mf.Data)
+	if err != nil {
+		var code uint32
+		if me, ok := err.(*manifest.Error); ok {
+			code = me.Code()
+		}
+		k.refuse(stage, err.Error(), code)
+		return
+	}
+	if want := pkg.Metadata.Identity.ComponentID.String(); !strings.EqualFold(man.ComponentID, want) {
+		k.refuse(stage, fmt.Sprintf("manifest ComponentId %s does not match the package's %s", man.ComponentID, want), 0)
+		return
+	}
+	entry, ok := fs.Lookup(strings.TrimPrefix(man.EntryPoint, "/"))
+	if !ok {
+		k.refuse(stage, fmt.Sprintf("%s: %s", manifest.SpecifiedEntryPointDoesNotExist.Message(), man.EntryPoint), manifest.SpecifiedEntryPointDoesNotExist.Code())
+		return
+	}
+	k.tr.Emit(trace.Kernel, "app.manifest", trace.Str("cid", man.ComponentID), trace.Str("name", man.Name),
+		trace.Str("type", string(man.ApplicationType)), trace.Str("capabilities", capabilitySummary(man)))
+	switch {
+	case man.ApplicationType == manifest.RealTimeCapable:
+		k.refuse(stage, "real-time capable apps need the real-time cores, which this emulator does not run yet", 0)
+	case k.app != nil:
+		k.refuse(stage, "a high-level app is already running ("+k.app.cid+"); the MT3620 runs one", 0)
+	default:
+		k.startApp(stage, man, entry.Data)
+	}
+}
+
+func capabilitySummary(m *manifest.Manifest) string {
+	var parts []string
+	if len(m.Capabilities.Gpio) > 0 {
+		parts = append(parts, fmt.Sprintf("Gpio%v", m.Capabilities.Gpio))
+	}
+	if len(m.Capabilities.AllowedApplicationConnections) > 0 {
+		parts = append(parts, fmt.Sprintf("AllowedApplicationConnections%v", m.Capabilities.AllowedApplicationConnections))
+	}
+	if m.Capabilities.MutableStorage != nil {
+		parts = append(parts, fmt.Sprintf("MutableStorage{%dKB}", m.Capabilities.MutableStorage.SizeKB))
+	}
+	return strings.Join(parts, " ")
+}
+
+// startApp acquires the app's peripherals from the Security Monitor and
+// asks the app core to run it.
+func (k *Kernel) startApp(stage string, man *manifest.Manifest, wasm []byte) {
+	var acquired []secmonmsg.Peripheral
+	for _, g := range man.Capabilities.Gpio {
+		p := secmonmsg.Peripheral{Type: secmonmsg.PeripheralGPIO, Index: uint16(g), Owner: mailbox.Appcore, ComponentID: man.ComponentID}
+		if _, err := k.ep.Call(mailbox.Secmon, secmonmsg.KindPeripheralAcquire, p.Marshal(), secmonTimeout); err != nil {
+			k.refuse(stage, fmt.Sprintf("cannot acquire GPIO %d: %v", g, err), 0)
+			for _, a := range acquired {
+				_, _ = k.ep.Call(mailbox.Secmon, secmonmsg.KindPeripheralRelease, a.Marshal(), secmonTimeout)
+			}
+			return
+		}
+		acquired = append(acquired, p)
+	}
+	k.app = &app{cid: man.ComponentID, name: man.Name, manifest: man, fds: map[int32]*gpioFile{}, nextFD: 3}
+	req := appcoremsg.StartApp{ComponentID: man.ComponentID, Name: man.Name, Args: man.CmdArgs, Wasm: wasm}
+	k.tr.Emit(trace.Kernel, "app.launch", trace.Str("cid", man.ComponentID), trace.Str("name", man.Name), trace.Int("wasm_bytes", int64(len(wasm))))
+	if _, err := k.ep.Send(mailbox.Appcore, appcoremsg.KindStartApp, req.Marshal()); err != nil {
+		k.refuse(stage, "cannot reach the app core: "+err.Error(), 0)
+		k.app = nil
+	}
+}

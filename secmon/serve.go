@@ -1,0 +1,101 @@
+package secmon
+
+import (
+	"fmt"
+
+	"github.com/sphere-emu/sphere-emu/image"
+	"github.com/sphere-emu/sphere-emu/mailbox"
+	"github.com/sphere-emu/sphere-emu/secmon/secmonmsg"
+	"github.com/sphere-emu/sphere-emu/trace"
+)
+
+// allowed is the deny-by-default request table: which endpoint may ask for
+// which kind. Anything not listed is refused.
+var allowed = map[mailbox.Kind][]mailbox.Addr{
+	secmonmsg.KindGetApplicationImageCount: {mailbox.Kernel},
+	secmonmsg.KindReadApplicationImage:     {mailbox.Kernel},
+	secmonmsg.KindPeripheralAcquire:        {mailbox.Kernel},
+	secmonmsg.KindPeripheralRelease:        {mailbox.Kernel},
+}
+
+func permitted(k mailbox.Kind, from mailbox.Addr) bool {
+	for _, a := range allowed[k] {
+		if a == from {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *SecurityMonitor) reject(m mailbox.Message, code uint32, why string) {
+	s.tr.Emit(trace.Secmon, "request.reject", trace.Str("from", m.From.String()), trace.Str("kind", mailbox.KindName(m)), trace.Str("reason", why))
+	_ = s.ep.ReplyError(m, code, why)
+}
+
+func (s *SecurityMonitor) serve() {
+	for {
+		m := s.ep.Recv()
+		if !permitted(m.Kind, m.From) {
+			s.reject(m, secmonmsg.ErrDenied, fmt.Sprintf("%s may not request %s", m.From, mailbox.KindName(m)))
+			continue
+		}
+		switch m.Kind {
+		case secmonmsg.KindGetApplicationImageCount:
+			_ = s.ep.Reply(m, secmonmsg.EncodeU32(uint32(len(s.appPartitions()))))
+		case secmonmsg.KindReadApplicationImage:
+			s.serveReadImage(m)
+		case secmonmsg.KindPeripheralAcquire, secmonmsg.KindPeripheralRelease:
+			s.servePeripheral(m)
+		}
+	}
+}
+
+func (s *SecurityMonitor) appPartitions() []image.Partition {
+	var out []image.Partition
+	for _, p := range s.locator.All(image.PartitionTypeApplications) {
+		if p.Length > 0 {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func (s *SecurityMonitor) serveReadImage(m mailbox.Message) {
+	i, err := secmonmsg.DecodeU32(m.Payload)
+	if err != nil {
+		s.reject(m, secmonmsg.ErrBadRequest, err.Error())
+		return
+	}
+	parts := s.appPartitions()
+	if uint64(i) >= uint64(len(parts)) {
+		s.reject(m, secmonmsg.ErrNoSuchImage, fmt.Sprintf("no application image %d (%d installed)", i, len(parts)))
+		return
+	}
+	b, err := s.readFlash(parts[i].Offset, parts[i].Length)
+	if err != nil {
+		s.reject(m, secmonmsg.ErrFlash, err.Error())
+		return
+	}
+	_ = s.ep.Reply(m, b)
+}
+
+func (s *SecurityMonitor) servePeripheral(m mailbox.Message) {
+	p, err := secmonmsg.UnmarshalPeripheral(m.Payload)
+	if err != nil {
+		s.reject(m, secmonmsg.ErrBadRequest, err.Error())
+		return
+	}
+	if m.Kind == secmonmsg.KindPeripheralRelease {
+		s.peripherals.release(p)
+		s.tr.Emit(trace.Secmon, "peripheral.release", trace.Str("type", p.Type.String()), trace.Int("index", int64(p.Index)), trace.Str("owner", p.Owner.String()))
+		_ = s.ep.Reply(m, nil)
+		return
+	}
+	if code, err := s.peripherals.acquire(p); err != nil {
+		s.reject(m, code, err.Error())
+		return
+	}
+	s.tr.Emit(trace.Secmon, "peripheral.acquire", trace.Str("type", p.Type.String()), trace.Int("index", int64(p.Index)),
+		trace.Str("owner", p.Owner.String()), trace.Str("cid", p.ComponentID))
+	_ = s.ep.Reply(m, nil)
+}

@@ -1,0 +1,127 @@
+#!/bin/sh
+# Builds the sample apps under testdata/apps/ into WASM modules (testdata/apps/NAME/app.wasm)
+# against the sphere-emu C SDK (sdk/include, sdk/lib). The built .wasm files are committed,
+# so the Go tests never need clang.
+#
+# Toolchain (Debian/Ubuntu):
+#   apt-get install -y clang lld wasi-libc libclang-rt-14-dev-wasm32
+# The committed modules were built with Debian 12's clang 14.0.6 and wasi-libc
+# 0.0~git20220510.9886d3d. Builds are reproducible (same sources and toolchain give the same
+# bytes); another compiler or libc version gives different, equally valid, bytes.
+#
+# Usage (from any directory):
+#   testdata/apps/build.sh             build every app folder (any folder holding a .c file)
+#   testdata/apps/build.sh blink ...   build only the named apps
+#   testdata/apps/build.sh --check     rebuild into a temporary directory and fail if any
+#                                      committed app.wasm differs (or is missing); for CI
+#
+# Flags, and why:
+#   -O2 -std=gnu17 -Wall -Wextra   optimise; pin the C dialect so a newer clang's default
+#                                  does not change the output
+#   --max-memory=262144            the high-level app's RAM budget on the MT3620: 256 KiB,
+#                                  i.e. the module's memory maximum is 4 pages of 64 KiB;
+#                                  malloc fails (ENOMEM) beyond it instead of growing
+#   --initial-memory=131072        2 pages at start: 16 KiB stack + static data (~3 KiB today)
+#                                  with room for larger apps; the heap grows into the other
+#                                  2 pages with memory.grow
+#   -z stack-size=16384            16 KiB C stack (wasm-ld's default is 64 KiB)
+#   --stack-first                  put the stack at the bottom of memory, so a stack overflow
+#                                  traps (out-of-bounds access) instead of silently
+#                                  overwriting static data
+#   --strip-debug                  no DWARF; the "name" section stays, so traps still show
+#                                  function names
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+cd "$root"
+
+# Stable sort order for globs and messages.
+LC_ALL=C
+export LC_ALL
+
+CC=${CC:-clang}
+CFLAGS="--target=wasm32-wasi -O2 -std=gnu17 -Wall -Wextra -I sdk/include"
+LDFLAGS="-Wl,--max-memory=262144 -Wl,--initial-memory=131072 -Wl,-z,stack-size=16384 -Wl,--stack-first -Wl,--strip-debug"
+
+check=0
+apps=""
+for arg in "$@"; do
+    case "$arg" in
+    --check) check=1 ;;
+    -h | --help)
+        awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
+        exit 0
+        ;;
+    -*)
+        echo "build.sh: unknown option $arg" >&2
+        exit 2
+        ;;
+    *) apps="$apps ${arg%/}" ;;
+    esac
+done
+
+if [ -z "$apps" ]; then
+    for dir in testdata/apps/*/; do
+        name=$(basename "$dir")
+        for c in "$dir"*.c; do
+            [ -e "$c" ] && apps="$apps $name"
+            break
+        done
+    done
+fi
+if [ -z "$apps" ]; then
+    echo "build.sh: no app folders found under testdata/apps" >&2
+    exit 1
+fi
+
+if ! command -v "$CC" >/dev/null 2>&1; then
+    echo "build.sh: $CC not found; install it with:" >&2
+    echo "  apt-get install -y clang lld wasi-libc libclang-rt-14-dev-wasm32" >&2
+    exit 1
+fi
+
+outroot=testdata/apps
+if [ "$check" = 1 ]; then
+    outroot=$(mktemp -d "${TMPDIR:-/tmp}/sphere-emu-apps.XXXXXX")
+    trap 'rm -rf "$outroot"' EXIT
+    trap 'exit 130' INT TERM
+fi
+
+# build NAME OUT: compiles the SDK and the app's sources into OUT.
+build() {
+    # shellcheck disable=SC2086 # CFLAGS/LDFLAGS are word lists; the globs are wanted
+    "$CC" $CFLAGS sdk/lib/*.c testdata/apps/"$1"/*.c $LDFLAGS -o "$2"
+}
+
+failed=0
+for app in $apps; do
+    if [ ! -d "testdata/apps/$app" ]; then
+        echo "build.sh: no such app: testdata/apps/$app" >&2
+        exit 1
+    fi
+    if [ "$check" = 1 ]; then
+        mkdir -p "$outroot/$app"
+    fi
+    out="$outroot/$app/app.wasm"
+    build "$app" "$out"
+    if [ "$check" = 1 ]; then
+        committed="testdata/apps/$app/app.wasm"
+        if [ ! -f "$committed" ]; then
+            echo "MISSING  $committed (run testdata/apps/build.sh)"
+            failed=1
+        elif cmp -s "$out" "$committed"; then
+            echo "ok       $committed"
+        else
+            echo "DIFFERS  $committed (run testdata/apps/build.sh and commit the result)"
+            failed=1
+        fi
+    else
+        echo "built    $out ($(wc -c <"$out" | tr -d ' ') bytes)"
+    fi
+done
+
+if [ "$failed" != 0 ]; then
+    echo "build.sh --check: committed modules are stale; toolchain here: $("$CC" --version | head -n 1)" >&2
+    exit 1
+fi

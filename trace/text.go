@@ -1,0 +1,147 @@
+package trace
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Text writes the trace as a readable narrative, one line per event:
+//
+//	[  0.004100s] pluton   Pluton ROM verified 1bl (primary copy): svn 1, sha256 4f2a…
+//
+// Chatty events (every mailbox message, DICE derivations) are shown only
+// when Verbose is set.
+type Text struct {
+	W       io.Writer
+	Verbose bool
+}
+
+// NewText returns a narrative sink writing to w.
+func NewText(w io.Writer, verbose bool) *Text { return &Text{W: w, Verbose: verbose} }
+
+// verboseOnly lists the events Text shows only when Verbose is set.
+var verboseOnly = map[string]bool{
+	"mbox.send": true, "mbox.stale": true, "dice.derive": true,
+	"power.stop": true, "power.off": true, "gpio.drive": true,
+}
+
+// Event writes e as one line.
+func (t *Text) Event(e *Event) {
+	if verboseOnly[e.Ev] && !t.Verbose {
+		return
+	}
+	fmt.Fprintf(t.W, "[%4d.%06ds] %-8s %s\n", e.T/1e9, (e.T%1e9)/1e3, e.Dom, Describe(e))
+}
+
+var stageBy = map[string]string{"rom": "Pluton ROM", "1bl": "1BL", "pluton-runtime": "Pluton runtime"}
+
+func short(hex string, n int) string {
+	if len(hex) > n {
+		return hex[:n] + "…"
+	}
+	return hex
+}
+
+// Describe renders one event as a sentence.
+func Describe(e *Event) string {
+	s := e.Str
+	switch e.Ev {
+	case "power.on":
+		return fmt.Sprintf("power on (seed %s, %s-byte flash image)", s("seed"), s("flash_bytes"))
+	case "rom.start":
+		return "Pluton ROM running; device ID " + short(s("device_id"), 32)
+	case "1bl.start":
+		return "1BL running"
+	case "runtime.start":
+		return "Pluton runtime running"
+	case "locator.fallback":
+		return "primary locator table unusable (" + s("reason") + "); using the backup"
+	case "stage.verify":
+		by := stageBy[s("by")]
+		if by == "" {
+			by = s("by")
+		}
+		where := ""
+		if c := s("copy"); c != "" {
+			where = " (" + c + " copy)"
+		}
+		if s("ok") == "true" {
+			return fmt.Sprintf("%s verified %s%s: svn %s, sha256 %s, signer %s", by, s("stage"), where, s("svn"), short(s("measurement"), 16), short(s("signer"), 8))
+		}
+		return fmt.Sprintf("%s REJECTED %s%s: %s", by, s("stage"), where, s("reason"))
+	case "stage.fallback":
+		return "falling back to the backup copy of " + s("stage")
+	case "dice.derive":
+		return "derived DICE layer for " + s("stage") + ", identity " + short(s("layer_id"), 16)
+	case "fuse.burn":
+		return fmt.Sprintf("burnt anti-rollback fuse %s up to %s", s("counter"), s("value"))
+	case "a7.release":
+		return "releasing the A7 into the Security Monitor"
+	case "secmon.start":
+		return "Security Monitor " + s("version") + " running in the secure world"
+	case "secmon.compartment":
+		return fmt.Sprintf("compartment %-17s %s %s +%s bytes -> %s", s("name"), s("view"), s("base"), s("size"), s("owner"))
+	case "kernel.release":
+		return "starting the kernel"
+	case "kernel.start":
+		return "kernel " + s("version") + " started"
+	case "rootfs.mount":
+		return "mounted the root file system " + s("version")
+	case "apps.found":
+		return "application manager: " + s("count") + " app package(s) installed"
+	case "apps.none":
+		return "no app started: " + s("reason")
+	case "app.manifest":
+		return fmt.Sprintf("manifest of %q (%s) is valid: %s app, capabilities: %s", s("name"), s("cid"), s("type"), s("capabilities"))
+	case "app.refused":
+		msg := "REFUSED " + s("stage") + ": " + s("reason")
+		if c := s("code"); c != "" {
+			msg += " [error " + c + "]"
+		}
+		return msg
+	case "peripheral.acquire":
+		return fmt.Sprintf("%s %s mapped to %s for %s", strings.ToUpper(s("type")), s("index"), s("owner"), s("cid"))
+	case "peripheral.release":
+		return fmt.Sprintf("%s %s released by %s", strings.ToUpper(s("type")), s("index"), s("owner"))
+	case "app.launch":
+		return fmt.Sprintf("launching %q on the app core (%s bytes of WASM)", s("name"), s("wasm_bytes"))
+	case "app.start":
+		return "app " + s("cid") + " started"
+	case "app.log":
+		return "app: " + s("line")
+	case "app.output":
+		return "app " + s("stream") + ": " + s("line")
+	case "gpio.set":
+		level := "low"
+		if s("value") == "1" {
+			level = "high"
+		}
+		return "GPIO " + s("gpio") + " <- " + level
+	case "gpio.drive":
+		return "GPIO " + s("gpio") + " driven externally to " + s("level")
+	case "syscall.error":
+		return s("call") + " failed: " + s("errno")
+	case "app.exit":
+		if s("signal") != "0" {
+			return fmt.Sprintf("app %s terminated by signal %s %s", s("cid"), s("signal"), s("detail"))
+		}
+		return fmt.Sprintf("app %s exited with code %s", s("cid"), s("code"))
+	case "app.crash":
+		return fmt.Sprintf("app %s crashed (signal %s): %s", s("cid"), s("signal"), s("detail"))
+	case "app.load-failed":
+		return fmt.Sprintf("cannot load app %s (%s): %s", s("cid"), s("step"), s("error"))
+	case "boot.halt":
+		return "BOOT HALTED at " + s("stage") + ": " + s("reason")
+	case "power.stop":
+		return "stopping: " + s("reason")
+	case "power.off":
+		return "power off"
+	}
+	var b strings.Builder
+	b.WriteString(e.Ev)
+	for _, f := range e.Fields {
+		fmt.Fprintf(&b, " %s=%s", f.Key, formatValue(f.Val))
+	}
+	return b.String()
+}
