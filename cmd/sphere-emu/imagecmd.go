@@ -18,7 +18,7 @@ import (
 
 func newImageCmd() *cobra.Command {
 	c := &cobra.Command{Use: "image", Short: "Pack app image packages, build flash images, inspect both"}
-	c.AddCommand(newPackAppCmd(), newBuildCmd(), newInspectCmd())
+	c.AddCommand(newPackAppCmd(), newBuildCmd(), newInspectCmd(), newCorruptCmd())
 	return c
 }
 

@@ -167,10 +167,10 @@ func decodeValue(dec *json.Decoder, depth int) (value, error) {
 type intResult uint8
 
 const (
-	intOK          intResult = iota // an integer that fits in an int
-	intNotInteger                   // not a number, or a number with a fraction or exponent
-	intTooLarge                     // an integer above the int range
-	intTooSmall                     // an integer below the int range
+	intOK         intResult = iota // an integer that fits in an int
+	intNotInteger                  // not a number, or a number with a fraction or exponent
+	intTooLarge                    // an integer above the int range
+	intTooSmall                    // an integer below the int range
 )
 
 // asInt reads v as an integer. Only integer literals count: 8.0 and 8e0

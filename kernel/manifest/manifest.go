@@ -32,6 +32,7 @@ package manifest
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strings"
 )
 
@@ -305,7 +306,7 @@ func (p *parser) top(root *value) *Error {
 	// reported as ErrorParsingPolicyGroups.
 	for i := range root.obj {
 		key := root.obj[i].key
-		if !contains(topLevelFields, key) {
+		if !slices.Contains(topLevelFields, key) {
 			return errorf(ErrorParsingPolicyGroups, key, "is not an app manifest field; unknown and policy fields are rejected%s", didYouMean(key, topLevelFields))
 		}
 	}
@@ -411,19 +412,19 @@ func (p *parser) capabilities(caps *value) *Error {
 		case "Gpio":
 			c.Gpio, e = p.gpioList(field, v)
 		case "Uart":
-			c.Uart, e = p.peripheralList(field, v, isISU)
+			c.Uart, e = p.peripheralList(field, v, isuKind)
 		case "I2cMaster":
-			c.I2cMaster, e = p.peripheralList(field, v, isISU)
+			c.I2cMaster, e = p.peripheralList(field, v, isuKind)
 		case "SpiMaster":
-			c.SpiMaster, e = p.peripheralList(field, v, isISU)
+			c.SpiMaster, e = p.peripheralList(field, v, isuKind)
 		case "Adc":
-			c.Adc, e = p.peripheralList(field, v, isADC)
+			c.Adc, e = p.peripheralList(field, v, adcKind)
 		case "Pwm":
-			c.Pwm, e = p.peripheralList(field, v, isPWM)
+			c.Pwm, e = p.peripheralList(field, v, pwmKind)
 		case "I2sSubordinate":
-			c.I2sSubordinate, e = p.peripheralList(field, v, isI2S)
+			c.I2sSubordinate, e = p.peripheralList(field, v, i2sKind)
 		case "ExternalInterrupt":
-			c.ExternalInterrupt, e = p.peripheralList(field, v, isEINT)
+			c.ExternalInterrupt, e = p.peripheralList(field, v, eintKind)
 		case "AllowedConnections":
 			c.AllowedConnections, e = stringList(field, v, ConnectionsParseError, checkHost)
 		case "AllowedTcpServerPorts":

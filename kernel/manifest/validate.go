@@ -9,11 +9,9 @@ import (
 	"strings"
 )
 
-// Validate checks the manifest's values and their combinations: the same
-// rules Parse applies, plus the pin-sharing check across capabilities. A
-// zero ApplicationType counts as Default. Validate does not reject entries
-// in Capabilities.Unresolved (only Parse does); it checks that they are
-// well-formed references.
+// Validate checks the manifest's values and how they combine, including pins
+// requested twice, treating a zero ApplicationType as Default and accepting
+// well-formed Capabilities.Unresolved references (only Parse rejects them).
 func (m *Manifest) Validate() error {
 	if m == nil {
 		return &Error{ID: InvalidJson, Detail: "there is no manifest"}
@@ -90,13 +88,13 @@ func (c *Capabilities) validate(appType AppType) *Error {
 		names []string
 		kind  peripheralKind
 	}{
-		{"Uart", c.Uart, isISU},
-		{"I2cMaster", c.I2cMaster, isISU},
-		{"SpiMaster", c.SpiMaster, isISU},
-		{"Adc", c.Adc, isADC},
-		{"Pwm", c.Pwm, isPWM},
-		{"I2sSubordinate", c.I2sSubordinate, isI2S},
-		{"ExternalInterrupt", c.ExternalInterrupt, isEINT},
+		{"Uart", c.Uart, isuKind},
+		{"I2cMaster", c.I2cMaster, isuKind},
+		{"SpiMaster", c.SpiMaster, isuKind},
+		{"Adc", c.Adc, adcKind},
+		{"Pwm", c.Pwm, pwmKind},
+		{"I2sSubordinate", c.I2sSubordinate, i2sKind},
+		{"ExternalInterrupt", c.ExternalInterrupt, eintKind},
 	}
 	for _, l := range lists {
 		for i, name := range l.names {
@@ -191,18 +189,18 @@ func (c *Capabilities) present(name string) bool {
 	return *boolCap(c, name)
 }
 
-// claim is one request for a pin, for the pin-sharing check.
+// claim is one request for pins, for the pin-sharing check.
 type claim struct {
 	field string // e.g. "Capabilities.Uart[0]"
-	what  string // e.g. "ISU0" or "GPIO8"
+	block string // the pin block claimed, such as "ISU0"; "" for a single GPIO
 }
 
 // String describes the claim for an error message.
 func (c claim) String() string {
-	if strings.HasPrefix(c.what, "GPIO") {
+	if c.block == "" {
 		return c.field
 	}
-	return c.field + " (" + c.what + ")"
+	return c.field + " (" + c.block + ")"
 }
 
 // checkPins reports the first pin requested twice: a GPIO listed twice, an
@@ -215,17 +213,17 @@ func (c *Capabilities) checkPins() *Error {
 	take := func(cl claim, pins pinRange) *Error {
 		for pin := pins.first; pin <= pins.last; pin++ {
 			if prev, taken := owner[pin]; taken {
-				if cl.what == fmt.Sprintf("GPIO%d", pin) {
+				if cl.block == "" {
 					return errorf(RequestedPeripheralsRequireSamePin, cl.field, "GPIO%d is already claimed by %s", pin, prev)
 				}
-				return errorf(RequestedPeripheralsRequireSamePin, cl.field, "%s uses GPIO%d, which is already claimed by %s", cl.what, pin, prev)
+				return errorf(RequestedPeripheralsRequireSamePin, cl.field, "%s uses GPIO%d, which is already claimed by %s", cl.block, pin, prev)
 			}
 			owner[pin] = cl
 		}
 		return nil
 	}
 	for i, n := range c.Gpio {
-		if e := take(claim{index("Capabilities.Gpio", i), fmt.Sprintf("GPIO%d", n)}, pinRange{n, n}); e != nil {
+		if e := take(claim{field: index("Capabilities.Gpio", i)}, pinRange{n, n}); e != nil {
 			return e
 		}
 	}
@@ -247,7 +245,7 @@ func (c *Capabilities) checkPins() *Error {
 			if !ok {
 				continue // rejected earlier by checkPeripheral
 			}
-			if e := take(claim{index("Capabilities."+b.name, i), name}, pins); e != nil {
+			if e := take(claim{field: index("Capabilities."+b.name, i), block: name}, pins); e != nil {
 				return e
 			}
 		}
@@ -340,11 +338,11 @@ type peripheralKind struct {
 
 // The peripheral name families.
 var (
-	isISU  = peripheralKind{"ISU", "ISU0", func(s string) bool { _, ok := isuPins[s]; return ok }}
-	isADC  = peripheralKind{"ADC controller", "ADC-CONTROLLER-0", func(s string) bool { _, ok := adcPins[s]; return ok }}
-	isPWM  = peripheralKind{"PWM controller", "PWM-CONTROLLER-0", func(s string) bool { _, ok := pwmPins[s]; return ok }}
-	isI2S  = peripheralKind{"I2S interface", "I2S0", func(s string) bool { _, ok := i2sPins[s]; return ok }}
-	isEINT = peripheralKind{"external interrupt", "EINT4", eintExists}
+	isuKind  = peripheralKind{"ISU", "ISU0", func(s string) bool { _, ok := isuPins[s]; return ok }}
+	adcKind  = peripheralKind{"ADC controller", "ADC-CONTROLLER-0", func(s string) bool { _, ok := adcPins[s]; return ok }}
+	pwmKind  = peripheralKind{"PWM controller", "PWM-CONTROLLER-0", func(s string) bool { _, ok := pwmPins[s]; return ok }}
+	i2sKind  = peripheralKind{"I2S interface", "I2S0", func(s string) bool { _, ok := i2sPins[s]; return ok }}
+	eintKind = peripheralKind{"external interrupt", "EINT4", eintExists}
 )
 
 // checkPeripheral checks that name belongs to the peripheral family kind.
@@ -431,7 +429,7 @@ func checkPowerControls(field string, controls []string) *Error {
 		return errorf(PowerControlsEmptyParseError, field, "must list at least one power control; omit the capability instead")
 	}
 	for i, pc := range controls {
-		if !contains(powerControlNames, pc) {
+		if !slices.Contains(powerControlNames, pc) {
 			return errorf(PowerControlsInvalidEntryParseError, index(field, i), "%q is not a power control (ForcePowerDown, ForceReboot or SetPowerProfile)", pc)
 		}
 		if slices.Index(controls, pc) < i {
@@ -489,11 +487,6 @@ func validReference(s string) bool {
 // index formats field[i].
 func index(field string, i int) string {
 	return field + "[" + strconv.Itoa(i) + "]"
-}
-
-// contains reports whether list holds s.
-func contains(list []string, s string) bool {
-	return slices.Contains(list, s)
 }
 
 // didYouMean suggests the name in known that differs from s only in case.

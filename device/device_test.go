@@ -1,0 +1,273 @@
+package device_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"github.com/tetratelabs/wazero"
+
+	sphereemu "github.com/sphere-emu/sphere-emu"
+	"github.com/sphere-emu/sphere-emu/device"
+	"github.com/sphere-emu/sphere-emu/image"
+	"github.com/sphere-emu/sphere-emu/sim"
+	"github.com/sphere-emu/sphere-emu/trace"
+)
+
+const blinkCID = "da24e045-eb65-4f85-9654-8f843d5735a2"
+
+// cache is shared by the tests so each app compiles once.
+var cache = wazero.NewCompilationCache()
+
+func readImage(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "testdata", "images", name))
+	require.NoError(t, err)
+	return b
+}
+
+// boot runs an image for d of virtual time and returns the result and trace.
+func boot(t testing.TB, img []byte, d int64, mod ...func(*device.Config)) (device.Result, *trace.Recorder) {
+	t.Helper()
+	rec := &trace.Recorder{}
+	cfg := device.Config{Image: img, Seed: 1, DeviceSeed: 1, Cache: cache, Sinks: []trace.Sink{rec}}
+	for _, m := range mod {
+		m(&cfg)
+	}
+	dev, err := device.New(cfg)
+	require.NoError(t, err)
+	res := dev.Run(d)
+	require.NoError(t, dev.Close())
+	return res, rec
+}
+
+func stagesVerified(rec *trace.Recorder) []string {
+	var out []string
+	for _, e := range rec.Named("stage.verify") {
+		if e.Str("ok") == "true" {
+			out = append(out, e.Str("stage"))
+		}
+	}
+	return out
+}
+
+func TestBlinkBootsThroughTheChainOfTrust(t *testing.T) {
+	res, rec := boot(t, sphereemu.SampleImage, 3500*sim.Millisecond)
+	require.False(t, res.Halted, res.HaltReason)
+	require.True(t, res.AppStarted)
+	require.Equal(t, "until", res.Stop)
+
+	require.Equal(t, []string{"keystore", "1bl", "pluton-runtime", "secmon", "kernel", "rootfs", "app:" + blinkCID}, stagesVerified(rec))
+	for _, e := range rec.Named("stage.verify") {
+		require.Len(t, e.Str("measurement"), 64, "measurement is a hex SHA-256")
+	}
+	start, ok := rec.First("app.start", "cid", blinkCID)
+	require.True(t, ok)
+	verifyApp, _ := rec.First("stage.verify", "stage", "app:"+blinkCID)
+	require.Greater(t, start.T, verifyApp.T, "the app starts only after Pluton verified it")
+
+	// The LED toggles once per virtual second: low at start, then high, low, high.
+	var levels []string
+	var times []int64
+	for _, e := range rec.Named("gpio.set") {
+		require.Equal(t, "8", e.Str("gpio"))
+		levels = append(levels, e.Str("value"))
+		times = append(times, e.T)
+	}
+	require.Equal(t, []string{"1", "0", "1", "0", "1"}, levels, "initial high (off), then on/off/on/off")
+	for i := 2; i < len(times); i++ {
+		period := times[i] - times[i-1]
+		require.GreaterOrEqual(t, period, sim.Second)
+		require.Less(t, period, sim.Second+100*sim.Microsecond, "one second of sleep plus two syscalls")
+	}
+
+	var lines []string
+	for _, e := range rec.Named("app.log") {
+		lines = append(lines, e.Str("line"))
+	}
+	require.Equal(t, []string{"Starting blink sample", "LED1 red on", "LED1 red off", "LED1 red on", "LED1 red off"}, lines)
+}
+
+func TestSameSeedGivesByteIdenticalTrace(t *testing.T) {
+	run := func(seed uint64) []byte {
+		var buf bytes.Buffer
+		jl := trace.NewJSONL(&buf)
+		boot(t, sphereemu.SampleImage, 2*sim.Second, func(c *device.Config) {
+			c.Seed = seed
+			c.Sinks = []trace.Sink{jl}
+		})
+		require.NoError(t, jl.Flush())
+		return buf.Bytes()
+	}
+	a, b := run(7), run(7)
+	require.NotEmpty(t, a)
+	require.True(t, bytes.Equal(a, b), "two runs with seed 7 differ")
+	require.Contains(t, string(a), `"ev":"mbox.send"`)
+}
+
+// flip returns a copy of img with the byte at the middle of partition name
+// inverted, and the partition.
+func flip(t *testing.T, img []byte, name string) []byte {
+	t.Helper()
+	loc, err := image.ParseLocator(img[:image.EraseBlockSize])
+	require.NoError(t, err)
+	p, ok := image.FindPartition(loc, name)
+	require.True(t, ok, name)
+	off := p.Offset + p.Length/2
+	if strings.HasPrefix(name, "locator") {
+		off = p.Offset + 20 // inside the first entry: the rest of the block is unused padding
+	}
+	c := bytes.Clone(img)
+	c[off] ^= 0xFF
+	return c
+}
+
+// TestTamperedPartitions flips a byte inside every signed partition of the
+// sample and checks the device refuses it at the right stage, or recovers
+// from the backup copy where the real device has one.
+func TestTamperedPartitions(t *testing.T) {
+	img := readImage(t, "blink.bin")
+	loc, err := image.ParseLocator(img[:image.EraseBlockSize])
+	require.NoError(t, err)
+	want := map[string]struct {
+		haltAt   string // "" = boots
+		fallback string // stage recovered from its backup
+		appRuns  bool
+	}{
+		"locator":               {appRuns: true},
+		"locator-backup":        {appRuns: true},
+		"keystore":              {haltAt: "keystore"},
+		"1bl":                   {fallback: "1bl", appRuns: true},
+		"1bl-backup":            {appRuns: true},
+		"pluton-runtime":        {fallback: "pluton-runtime", appRuns: true},
+		"pluton-runtime-backup": {appRuns: true},
+		"secmon":                {fallback: "secmon", appRuns: true},
+		"secmon-backup":         {appRuns: true},
+		"kernel":                {haltAt: "kernel"},
+		"rootfs":                {haltAt: "rootfs"},
+		"app0":                  {},
+	}
+	names := image.PartitionNames(loc)
+	tested := 0
+	for i, name := range names {
+		if loc.Partitions[i].Length == 0 {
+			continue // erased partitions are not in the image file
+		}
+		w, ok := want[name]
+		require.True(t, ok, "no expectation for partition %s", name)
+		tested++
+		t.Run(name, func(t *testing.T) {
+			res, rec := boot(t, flip(t, img, name), 1500*sim.Millisecond)
+			if w.haltAt != "" {
+				require.True(t, res.Halted, "device booted with a corrupt %s", name)
+				require.Equal(t, w.haltAt, res.HaltStage)
+				h, ok := rec.First("boot.halt", "stage", w.haltAt)
+				require.True(t, ok)
+				require.NotEmpty(t, h.Str("reason"))
+				require.False(t, res.AppStarted)
+				return
+			}
+			require.False(t, res.Halted, res.HaltReason)
+			require.Equal(t, w.appRuns, res.AppStarted)
+			if w.fallback != "" {
+				_, rejected := rec.First("stage.verify", "stage", w.fallback, "copy", "primary", "ok", "false")
+				require.True(t, rejected, "primary %s not rejected", w.fallback)
+				_, ok := rec.First("stage.verify", "stage", w.fallback, "copy", "backup", "ok", "true")
+				require.True(t, ok, "backup %s not used", w.fallback)
+			}
+			if name == "locator" {
+				_, ok := rec.First("locator.fallback")
+				require.True(t, ok)
+			}
+			if name == "app0" {
+				e, ok := rec.First("app.refused")
+				require.True(t, ok)
+				require.Contains(t, e.Str("reason"), "not trusted")
+				require.Empty(t, rec.Named("app.start"))
+			}
+		})
+	}
+	require.Equal(t, len(want), tested)
+}
+
+func TestBothCopiesCorruptHalts(t *testing.T) {
+	img := flip(t, flip(t, readImage(t, "blink.bin"), "secmon"), "secmon-backup")
+	res, rec := boot(t, img, sim.Second)
+	require.True(t, res.Halted)
+	require.Equal(t, "secmon", res.HaltStage)
+	require.Contains(t, res.HaltReason, "primary:")
+	require.Contains(t, res.HaltReason, "backup:")
+	require.Empty(t, rec.Named("secmon.start"), "no Security Monitor code may run")
+}
+
+func TestUnsignedPaddingIsHarmless(t *testing.T) {
+	img := readImage(t, "blink.bin")
+	loc, err := image.ParseLocator(img[:image.EraseBlockSize])
+	require.NoError(t, err)
+	p, ok := image.FindPartition(loc, "kernel")
+	require.True(t, ok)
+	require.Greater(t, p.Size, p.Length)
+	c := bytes.Clone(img)
+	c[p.Offset+p.Length] ^= 0xFF // first byte after the package: not signed, not read
+	res, _ := boot(t, c, sim.Second)
+	require.False(t, res.Halted, res.HaltReason)
+	require.True(t, res.AppStarted)
+}
+
+func TestAntiRollback(t *testing.T) {
+	state := t.TempDir()
+	res, rec := boot(t, readImage(t, "blink-svn2.bin"), sim.Second, func(c *device.Config) { c.StateDir = state })
+	require.True(t, res.AppStarted)
+	_, burnt := rec.First("fuse.burn", "counter", "SecurityMonitor", "value", "2")
+	require.True(t, burnt)
+
+	res, rec = boot(t, readImage(t, "blink.bin"), sim.Second, func(c *device.Config) { c.StateDir = state })
+	require.True(t, res.Halted, "an older image booted after the fuses were burnt")
+	require.Equal(t, "keystore", res.HaltStage)
+	require.Contains(t, res.HaltReason, "below the anti-rollback counter 2")
+	require.False(t, res.AppStarted)
+
+	// A fresh device (no state) still boots the old image.
+	res, _ = boot(t, readImage(t, "blink.bin"), sim.Second)
+	require.True(t, res.AppStarted)
+}
+
+func TestAppExitStopsTheRun(t *testing.T) {
+	res, rec := boot(t, readImage(t, "exit-code.bin"), 10*sim.Second)
+	require.Equal(t, "app-exit", res.Stop)
+	require.True(t, res.AppExited)
+	require.EqualValues(t, 7, res.ExitCode)
+	require.Less(t, res.Time, sim.Second)
+	e, ok := rec.First("app.exit")
+	require.True(t, ok)
+	require.Equal(t, "7", e.Str("code"))
+}
+
+func TestCapabilitiesAreEnforced(t *testing.T) {
+	res, rec := boot(t, readImage(t, "gpio-denied.bin"), 10*sim.Second)
+	require.True(t, res.AppExited)
+	var lines []string
+	for _, e := range rec.Named("app.log") {
+		lines = append(lines, e.Str("line"))
+	}
+	require.EqualValues(t, 0, res.ExitCode, "app checks failed: %s", strings.Join(lines, " | "))
+	_, denied := rec.First("syscall.error", "call", "GPIO_OpenAsOutput", "errno", "EACCES")
+	require.True(t, denied)
+	_, badf := rec.First("syscall.error", "call", "GPIO_SetValue", "errno", "EBADF")
+	require.True(t, badf)
+	for _, e := range rec.Named("gpio.set") {
+		require.Equal(t, "8", e.Str("gpio"), "GPIO 9 must never be driven")
+	}
+}
+
+func TestForeignRootKeyRefusesEverything(t *testing.T) {
+	var other [32]byte
+	other[0] = 1
+	res, _ := boot(t, sphereemu.SampleImage, sim.Second, func(c *device.Config) { c.RootKeyHash = &other })
+	require.True(t, res.Halted)
+	require.Equal(t, "keystore", res.HaltStage)
+	require.Contains(t, res.HaltReason, "fused root key hash")
+}
