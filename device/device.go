@@ -61,6 +61,7 @@ type Result struct {
 	AppCID     string
 	ExitCode   int32
 	Signal     int32
+	Panic      string // an emulator bug: a domain's Go code panicked
 }
 
 // Device is one emulated device.
@@ -118,6 +119,13 @@ func New(cfg Config) (*Device, error) {
 		}
 	}})
 
+	s.OnPanic(func(p *sim.Proc, v any) {
+		// A bug in a domain's Go code: report it as the emulator's failure,
+		// never as the device's behaviour, and stop.
+		d.result.Panic = fmt.Sprintf("%s: %v", p.Name(), v)
+		tr.Emit(trace.Device, "domain.panic", trace.Str("domain", p.Name()), trace.Str("value", fmt.Sprint(v)))
+		d.sim.Stop("panic")
+	})
 	tr.Emit(trace.Device, "power.on", trace.Uint("seed", cfg.Seed), trace.Int("flash_bytes", int64(len(cfg.Image))))
 	s.Spawn("device", d.serve)
 	s.Spawn("pluton", d.pluton.Run)

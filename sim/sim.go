@@ -41,6 +41,7 @@ type Sim struct {
 	procs   []*Proc
 	current *Proc
 	pacer   func(t int64)
+	onPanic func(p *Proc, v any)
 }
 
 type event struct {
@@ -97,6 +98,10 @@ func (s *Sim) push(e event) {
 // may sleep to pace virtual time to the wall clock (for people watching).
 // Tests never set one.
 func (s *Sim) SetPacer(f func(t int64)) { s.pacer = f }
+
+// OnPanic installs a function called when a process body panics; the
+// panic is contained either way (see Proc.Panic).
+func (s *Sim) OnPanic(f func(p *Proc, v any)) { s.onPanic = f }
 
 // Stop makes Run return after the current event, with reason.
 func (s *Sim) Stop(reason string) {
@@ -179,6 +184,9 @@ func (s *Sim) Spawn(name string, body func(p *Proc)) *Proc {
 			p.done = true
 			if r := recover(); r != nil && r != ErrKilled {
 				p.Panic = r
+				if s.onPanic != nil {
+					s.onPanic(p, r)
+				}
 			}
 		}()
 		body(p)

@@ -146,6 +146,8 @@ func bootOutcome(cmd *cobra.Command, res device.Result, quiet bool) error {
 	errOut := cmd.ErrOrStderr()
 	at := sim.FormatTime(res.Time)
 	switch {
+	case res.Panic != "":
+		return fmt.Errorf("emulator bug: %s (please report it with the --trace file)", res.Panic)
 	case res.Halted:
 		fmt.Fprintf(errOut, "sphere-emu: device halted at %s during %s: %s\n", at, res.HaltStage, res.HaltReason)
 		return &codeError{exitHalted, nil}
