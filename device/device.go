@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/tetratelabs/wazero"
 
@@ -47,6 +48,9 @@ type Config struct {
 	Sinks []trace.Sink
 	// OnFirstInstruction is called just before the app's first instruction.
 	OnFirstInstruction func()
+	// HostWatchdog stops an app that computes this long in host time
+	// without a syscall (0 = appcore.DefaultHostWatchdog).
+	HostWatchdog time.Duration
 }
 
 // Result says how a run ended.
@@ -112,7 +116,7 @@ func New(cfg Config) (*Device, error) {
 	d.pluton = pluton.New(pluton.Config{Fuses: fuses, Flash: flash, Bus: d.bus, Tracer: tr})
 	d.secmon = secmon.New(secmon.Config{Flash: flash, Bus: d.bus, Tracer: tr})
 	d.kernel = kernel.New(kernel.Config{Bus: d.bus, Tracer: tr, GPIO: d.gpio})
-	d.appcore = appcore.New(appcore.Config{Bus: d.bus, Tracer: tr, Cache: cfg.Cache, OnFirstInstruction: func() {
+	d.appcore = appcore.New(appcore.Config{Bus: d.bus, Tracer: tr, Cache: cfg.Cache, HostWatchdog: cfg.HostWatchdog, OnFirstInstruction: func() {
 		d.result.AppStarted = true
 		if cfg.OnFirstInstruction != nil {
 			cfg.OnFirstInstruction()

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"github.com/tetratelabs/wazero"
@@ -270,4 +271,27 @@ func TestForeignRootKeyRefusesEverything(t *testing.T) {
 	require.True(t, res.Halted)
 	require.Equal(t, "keystore", res.HaltStage)
 	require.Contains(t, res.HaltReason, "fused root key hash")
+}
+
+func TestRunawayAppIsKilledAndTheDeviceSurvives(t *testing.T) {
+	res, rec := boot(t, readImage(t, "spin.bin"), 10*sim.Second, func(c *device.Config) { c.HostWatchdog = 200 * time.Millisecond })
+	require.True(t, res.AppExited)
+	require.EqualValues(t, 9, res.Signal, "killed")
+	e, ok := rec.First("app.crash")
+	require.True(t, ok)
+	require.Contains(t, e.Str("detail"), "runaway")
+}
+
+func TestCrashingAppIsReportedWithASignal(t *testing.T) {
+	res, rec := boot(t, readImage(t, "crash.bin"), 10*sim.Second)
+	require.True(t, res.AppExited)
+	require.EqualValues(t, 11, res.Signal, "SIGSEGV")
+	e, ok := rec.First("app.exit")
+	require.True(t, ok)
+	require.Contains(t, e.Str("detail"), "out of bounds memory access")
+	var lines []string
+	for _, l := range rec.Named("app.log") {
+		lines = append(lines, l.Str("line"))
+	}
+	require.Equal(t, []string{"about to crash"}, lines)
 }
