@@ -114,7 +114,7 @@ func (a *Appcore) runApp(req appcoremsg.StartApp) kernelmsg.AppExited {
 	if _, err := g.hostModule(rt).Instantiate(ctx); err != nil {
 		return a.loadFailed("applibs host module", err)
 	}
-	cm, err := rt.CompileModule(ctx, req.Wasm)
+	cm, err := compile(ctx, rt, req.Wasm)
 	if err != nil {
 		return a.loadFailed("compile", err)
 	}
@@ -183,7 +183,7 @@ func (a *Appcore) result(err error, g *guest) kernelmsg.AppExited {
 	}
 	var ee *sys.ExitError
 	if errors.As(err, &ee) {
-		return kernelmsg.AppExited{Code: int32(ee.ExitCode())}
+		return kernelmsg.AppExited{Code: int32(ee.ExitCode() & 0xFF)} // a Linux exit status is 8 bits
 	}
 	msg := firstLine(err.Error())
 	sig := int32(sigSEGV)
@@ -202,6 +202,19 @@ func firstLine(s string) string {
 		return s[:i]
 	}
 	return s
+}
+
+// compile compiles a module, turning a panic inside wazero into an error:
+// wazero v1.12.0's validator panics on some malformed modules (an index out
+// of range in func_validation.go), and a bad app must never take the
+// emulator down.
+func compile(ctx context.Context, rt wazero.Runtime, wasm []byte) (cm wazero.CompiledModule, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			cm, err = nil, fmt.Errorf("invalid module (wazero panicked while validating it: %v)", r)
+		}
+	}()
+	return rt.CompileModule(ctx, wasm)
 }
 
 // checkImports refuses modules that import anything but WASI and applibs.

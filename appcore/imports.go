@@ -35,7 +35,7 @@ func (g *guest) hostModule(rt wazero.Runtime) wazero.HostModuleBuilder {
 			n = maxLogLen
 		}
 		text, ok := m.Memory().Read(ptr, n)
-		if !ok {
+		if !ok || ptr == 0 {
 			st[0] = api.EncodeI32(guestEFAULT)
 			return
 		}

@@ -2,6 +2,7 @@ package device_test
 
 import (
 	"bytes"
+	"crypto/ecdsa"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,8 @@ import (
 	sphereemu "github.com/sphere-emu/sphere-emu"
 	"github.com/sphere-emu/sphere-emu/device"
 	"github.com/sphere-emu/sphere-emu/image"
+	"github.com/sphere-emu/sphere-emu/kernel/kernelmsg"
+	"github.com/sphere-emu/sphere-emu/mailbox"
 	"github.com/sphere-emu/sphere-emu/sim"
 	"github.com/sphere-emu/sphere-emu/trace"
 )
@@ -294,4 +297,126 @@ func TestCrashingAppIsReportedWithASignal(t *testing.T) {
 		lines = append(lines, l.Str("line"))
 	}
 	require.Equal(t, []string{"about to crash"}, lines)
+}
+
+// TestCorruptedSyscallIsRefusedCleanly corrupts the app's first
+// GPIO_SetValue message in flight: the kernel refuses it with an error
+// reply, the app sees EIO and exits as it was written to, nothing panics,
+// and GPIO 8 is never driven by the corrupted call.
+func TestCorruptedSyscallIsRefusedCleanly(t *testing.T) {
+	rec := &trace.Recorder{}
+	d, err := device.New(device.Config{Image: sphereemu.SampleImage, Seed: 1, DeviceSeed: 1, Cache: cache, Sinks: []trace.Sink{rec}})
+	require.NoError(t, err)
+	defer d.Close()
+	corrupted := 0
+	d.Bus().SetTap(func(from, to mailbox.Addr, b []byte) ([]byte, bool) {
+		m, err := mailbox.Unmarshal(b)
+		if err == nil && from == mailbox.Appcore && m.Kind == kernelmsg.KindGPIOSetValue {
+			c := bytes.Clone(b)
+			c[mailbox.HeaderSize] = 0xEE // the argument count
+			corrupted++
+			return c, false
+		}
+		return b, false
+	})
+	res := d.Run(3500 * sim.Millisecond)
+	require.Empty(t, res.Panic)
+	require.Equal(t, 1, corrupted)
+	rej, ok := rec.First("request.reject", "from", "appcore")
+	require.True(t, ok)
+	require.Contains(t, rej.Str("reason"), "GPIO_SetValue: syscall arguments: payload ends early")
+	_, ok = rec.First("app.log", "line", "ERROR: Could not set LED GPIO: I/O error (29).")
+	require.True(t, ok, "the app sees EIO")
+	require.True(t, res.AppExited)
+	require.EqualValues(t, 2, res.ExitCode)
+	require.Len(t, rec.Named("gpio.set"), 1, "only GPIO_OpenAsOutput's initial level")
+}
+
+// FuzzMailboxCorruption boots the sample while XORing one byte of one
+// message in flight (any message, any byte). Whatever is hit, no domain may
+// panic, and the app may run only if every stage it depends on verified.
+func FuzzMailboxCorruption(f *testing.F) {
+	f.Add(uint16(0), uint16(0), byte(1))
+	f.Add(uint16(3), uint16(40), byte(0x80))
+	f.Add(uint16(9), uint16(12), byte(0xff))
+	f.Add(uint16(14), uint16(200), byte(4))
+	f.Fuzz(func(t *testing.T, index, offset uint16, xor byte) {
+		rec := &trace.Recorder{}
+		d, err := device.New(device.Config{Image: sphereemu.SampleImage, Seed: 1, DeviceSeed: 1, Cache: cache, Sinks: []trace.Sink{rec}})
+		require.NoError(t, err)
+		defer d.Close()
+		n := 0
+		d.Bus().SetTap(func(from, to mailbox.Addr, b []byte) ([]byte, bool) {
+			defer func() { n++ }()
+			if n != int(index) || len(b) == 0 {
+				return b, false
+			}
+			c := bytes.Clone(b)
+			c[int(offset)%len(c)] ^= xor
+			return c, false
+		})
+		res := d.Run(1500 * sim.Millisecond)
+		require.Empty(t, res.Panic)
+		if res.AppStarted {
+			for _, st := range []string{"keystore", "1bl", "pluton-runtime", "secmon", "kernel", "rootfs", "app:" + blinkCID} {
+				_, ok := rec.First("stage.verify", "stage", st, "ok", "true")
+				require.True(t, ok, "app ran without a verified %s", st)
+			}
+		}
+	})
+}
+
+// buildImage packs wasm with a manifest, signed by the test app key, into a
+// flash image signed by the test platform key.
+func buildImage(t *testing.T, wasm []byte, manifestJSON string) []byte {
+	t.Helper()
+	keyPEM, err := os.ReadFile("../testdata/keys/app-signing.key.pem")
+	require.NoError(t, err)
+	appKey, err := image.ParsePrivateKeyPEM(keyPEM)
+	require.NoError(t, err)
+	platPEM, err := os.ReadFile("../testdata/keys/platform-root.key.pem")
+	require.NoError(t, err)
+	platKey, err := image.ParsePrivateKeyPEM(platPEM)
+	require.NoError(t, err)
+	cid, err := image.ParseGUID(blinkCID)
+	require.NoError(t, err)
+	pkg, err := image.BuildApp(image.AppOptions{ComponentID: cid, Name: "Blink", Key: appKey, BuildDate: 1,
+		Files: []image.File{{Path: "app_manifest.json", Mode: 0o644, Data: []byte(manifestJSON)}, {Path: "bin/app", Mode: 0o755, Data: wasm}}})
+	require.NoError(t, err)
+	img, err := image.BuildFlash(image.BuildOptions{PlatformKey: platKey, AppKeys: []*ecdsa.PublicKey{&appKey.PublicKey}, Apps: [][]byte{pkg}, SVN: 1, OSVersion: "test", BuildDate: 1})
+	require.NoError(t, err)
+	return img
+}
+
+const blinkManifest = `{"SchemaVersion":1,"Name":"Blink","ComponentId":"da24e045-eb65-4f85-9654-8f843d5735a2","EntryPoint":"/bin/app","CmdArgs":[],"Capabilities":{"Gpio":[8]},"ApplicationType":"Default"}`
+
+// TestMalformedModulesAreRefusedNotFatal boots signed packages whose WASM is
+// broken in different ways, including one that makes wazero v1.12.0's
+// validator panic: each is reported as app.load-failed, never as a crash of
+// the emulator.
+func TestMalformedModulesAreRefusedNotFatal(t *testing.T) {
+	blink, err := os.ReadFile("../testdata/apps/blink/app.wasm")
+	require.NoError(t, err)
+	panics := bytes.Clone(blink)
+	panics[374] ^= 'V' // found by FuzzMailboxCorruption
+	cases := map[string]struct {
+		wasm []byte
+		want string
+	}{
+		"empty":            {nil, "compile"},
+		"not wasm":         {[]byte("#!/bin/sh\necho hi\n"), "compile"},
+		"truncated":        {blink[:len(blink)/2], "compile"},
+		"validator panics": {panics, "wazero panicked"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			res, rec := boot(t, buildImage(t, c.wasm, blinkManifest), sim.Second)
+			require.Empty(t, res.Panic)
+			require.True(t, res.AppExited)
+			require.False(t, res.AppStarted)
+			e, ok := rec.First("app.load-failed")
+			require.True(t, ok)
+			require.Contains(t, e.Str("step")+" "+e.Str("error"), c.want)
+		})
+	}
 }

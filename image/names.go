@@ -3,14 +3,18 @@ package image
 import (
 	"fmt"
 	"strings"
+	"unicode"
 )
 
 // PartitionNames returns a short, stable name for each partition of l, in
 // locator order: "locator", "locator-backup", "keystore", "1bl",
 // "1bl-backup", "pluton-runtime", "pluton-runtime-backup", "secmon",
-// "secmon-backup", "kernel", "rootfs", "app0", "app1", …, and the lower-case
-// partition type for the rest (e.g. "updatestaging").
+// "secmon-backup", "kernel", "rootfs", "app0", "app1", …, and the kebab-case
+// partition type for the rest (e.g. "update-staging").
 func PartitionNames(l *Locator) []string {
+	if l == nil {
+		return nil
+	}
 	names := make([]string, len(l.Partitions))
 	apps := 0
 	for i, p := range l.Partitions {
@@ -29,20 +33,20 @@ func PartitionNames(l *Locator) []string {
 		case PartitionTypeFirmware, PartitionTypeBackups:
 			n := StageName(p.ImageType)
 			if n == "" {
-				n = strings.ToLower(p.ImageType.String())
+				n = kebab(p.ImageType.String())
 			}
 			if p.Type == PartitionTypeBackups {
 				n += "-backup"
 			}
 			names[i] = n
 		default:
-			names[i] = strings.ToLower(p.Type.String())
+			names[i] = kebab(p.Type.String())
 		}
 	}
 	return names
 }
 
-// FindPartition returns the partition PartitionNames calls name.
+// FindPartition returns the first partition PartitionNames calls name.
 func FindPartition(l *Locator, name string) (Partition, bool) {
 	for i, n := range PartitionNames(l) {
 		if n == name {
@@ -50,4 +54,28 @@ func FindPartition(l *Locator, name string) (Partition, bool) {
 		}
 	}
 	return Partition{}, false
+}
+
+// kebab turns a type name such as "UpdateStaging", "NormalWorldDTB" or
+// "ImageType(11)" into "update-staging", "normal-world-dtb" or "image-type-11".
+func kebab(s string) string {
+	var b strings.Builder
+	rs := []rune(s)
+	for i, r := range rs {
+		switch {
+		case r == '(':
+			b.WriteByte('-')
+			continue
+		case r == ')':
+			continue
+		case unicode.IsUpper(r) && i > 0:
+			prev := rs[i-1]
+			nextLower := i+1 < len(rs) && unicode.IsLower(rs[i+1])
+			if unicode.IsLower(prev) || unicode.IsDigit(prev) || (unicode.IsUpper(prev) && nextLower) {
+				b.WriteByte('-')
+			}
+		}
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return b.String()
 }

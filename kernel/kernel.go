@@ -30,6 +30,11 @@ const (
 	plutonTimeout = 1 * sim.Second
 )
 
+// maxAppImages bounds how many application images the application manager
+// reads (emulator-defined; app packages share 1 MiB of flash, so a few
+// dozen is already generous). A corrupted count cannot make it loop for ever.
+const maxAppImages = 32
+
 // Cost of kernel work in virtual time (emulator-defined).
 const (
 	costBoot    = 50 * sim.Millisecond // Linux start-up up to the application manager
@@ -128,6 +133,10 @@ func (k *Kernel) launchApps() {
 		k.tr.Emit(trace.Kernel, "app.refused", trace.Str("stage", "app"), trace.Str("reason", "cannot list application images: "+err.Error()))
 		return
 	}
+	if n > maxAppImages {
+		k.refuse("app", fmt.Sprintf("the Security Monitor reports %d application images; at most %d are read", n, maxAppImages), 0)
+		n = maxAppImages
+	}
 	k.tr.Emit(trace.Kernel, "apps.found", trace.Uint("count", uint64(n)))
 	for i := uint32(0); i < n; i++ {
 		k.loadApp(i)
@@ -163,16 +172,23 @@ func (k *Kernel) loadApp(i uint32) {
 		k.refuse(stage, "bad verdict from Pluton: "+err.Error(), 0)
 		return
 	}
-	if v.Stage != "" {
-		stage = v.Stage
-	}
 	if !v.OK {
+		if v.Stage != "" {
+			stage = v.Stage
+		}
 		k.refuse(stage, "image not trusted by device: "+v.Reason, 0)
 		return
 	}
 	pkg, err := image.ParsePackage(raw)
 	if err != nil {
-		k.refuse(stage, err.Error(), 0)
+		k.refuse(stage, "Pluton passed an image that does not parse: "+err.Error(), 0)
+		return
+	}
+	cid := pkg.Metadata.Identity.ComponentID
+	stage = "app:" + cid.String()
+	// The verdict must answer this request about these bytes.
+	if v.Stage != stage || v.ImageType != uint16(image.ImageTypeApplications) || v.ComponentID != cid || v.Measurement != pkg.Digest() {
+		k.refuse(stage, fmt.Sprintf("Pluton's verdict does not match the request (stage %q): corrupted reply?", v.Stage), 0)
 		return
 	}
 	fs, err := image.ParseFS(pkg.Payload)

@@ -86,7 +86,7 @@ func sysLog(k *Kernel, a *app, args kernelmsg.Args) kernelmsg.Result {
 			start = i + 1
 		}
 	}
-	return kernelmsg.Result{Value: int32(len(args.Data))}
+	return kernelmsg.Result{}
 }
 
 func (a *app) open(f *gpioFile) int32 {

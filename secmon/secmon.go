@@ -178,8 +178,14 @@ func (s *SecurityMonitor) verifyOS(stage string, t image.ImageType) ([]byte, boo
 		return nil, false
 	}
 	pkg, err := image.ParsePackage(raw)
-	if err != nil { // cannot happen after Pluton's check, unless Pluton was faulted
-		s.halt(stage, err.Error())
+	if err != nil { // cannot happen after Pluton's check, unless something was faulted
+		s.halt(stage, "Pluton passed an image that does not parse: "+err.Error())
+		return nil, false
+	}
+	// The verdict must answer this request about these bytes: a corrupted
+	// or replayed reply must not let another image through.
+	if v.Stage != stage || v.ImageType != uint16(t) || v.Measurement != pkg.Digest() {
+		s.halt(stage, fmt.Sprintf("Pluton's verdict does not match the request (stage %q, type %d, measurement %x): corrupted reply?", v.Stage, v.ImageType, v.Measurement[:8]))
 		return nil, false
 	}
 	return pkg.Payload, true

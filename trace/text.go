@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Text writes the trace as a readable narrative, one line per event:
@@ -31,7 +33,38 @@ func (t *Text) Event(e *Event) {
 	if verboseOnly[e.Ev] && !t.Verbose {
 		return
 	}
-	fmt.Fprintf(t.W, "[%4d.%06ds] %-8s %s\n", e.T/1e9, (e.T%1e9)/1e3, e.Dom, Describe(e))
+	fmt.Fprintf(t.W, "[%4d.%06ds] %-8s %s\n", e.T/1e9, (e.T%1e9)/1e3, e.Dom, Printable(Describe(e)))
+}
+
+// Printable escapes control characters (as \x1b, \n, …) so that text from
+// a guest, such as a log line, cannot drive the user's terminal.
+func Printable(s string) string {
+	clean := true
+	for _, r := range s {
+		if unicode.IsControl(r) || r == utf8.RuneError {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == utf8.RuneError:
+			b.WriteString(`\ufffd`)
+		case unicode.IsControl(r):
+			fmt.Fprintf(&b, `\x%02x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 var stageBy = map[string]string{"rom": "Pluton ROM", "1bl": "1BL", "pluton-runtime": "Pluton runtime"}

@@ -67,8 +67,17 @@ func UnmarshalVerifyImage(p []byte) (VerifyImage, error) {
 	return v, nil
 }
 
+// Verdict codes: OK travels as one of two 32-bit words that differ in every
+// bit, so no single corrupted bit (or byte) turns a failure into a pass;
+// any other value is malformed. This is the fault-injection hardening
+// MCUboot calls FIH.
+const (
+	VerdictPass uint32 = 0x3CA5965A
+	VerdictFail uint32 = ^VerdictPass
+)
+
 // Verdict is Pluton's answer to VerifyImage.
-// Encoding: bool ok, string stage, string reason, 32 bytes measurement,
+// Encoding: u32 verdict code (VerdictPass or VerdictFail), string stage, string reason, 32 bytes measurement,
 // u32 svn, u16 image type, 16 bytes component ID, 20 bytes signer thumbprint.
 type Verdict struct {
 	OK          bool
@@ -84,7 +93,11 @@ type Verdict struct {
 // Marshal encodes v.
 func (v *Verdict) Marshal() []byte {
 	var e mailbox.Encoder
-	e.Bool(v.OK)
+	if v.OK {
+		e.U32(VerdictPass)
+	} else {
+		e.U32(VerdictFail)
+	}
 	e.String(v.Stage)
 	e.String(v.Reason)
 	e.Fixed(v.Measurement[:])
@@ -99,7 +112,11 @@ func (v *Verdict) Marshal() []byte {
 func UnmarshalVerdict(p []byte) (Verdict, error) {
 	d := mailbox.NewDecoder(p)
 	var v Verdict
-	v.OK = d.Bool()
+	code := d.U32()
+	v.OK = code == VerdictPass
+	if code != VerdictPass && code != VerdictFail && d.Err() == nil {
+		return v, fmt.Errorf("Verdict: code %#08x is neither pass nor fail", code)
+	}
 	v.Stage = d.String()
 	v.Reason = d.String()
 	copy(v.Measurement[:], d.Fixed(32))

@@ -57,7 +57,7 @@ int Log_DebugVarArgs(const char *fmt, va_list args)
     size_t len = (size_t)n;
     if (len >= sizeof buf) {
         // Truncated. Keep the line structure: if the format ends with a newline, so does the
-        // truncated message (the host treats the log as a stream of "\n"-terminated lines).
+        // truncated message, so it still reads as a complete line wherever the log goes.
         size_t flen = strlen(fmt);
         bool newline = flen > 0 && fmt[flen - 1] == '\n';
         len = utf8_prefix(buf, sizeof buf - 1 - (newline ? 1 : 0));

@@ -12,7 +12,7 @@
 /// a UTF-8 character, and if the format string ends with "\n" the truncated message still does.
 ///
 /// The bytes are passed on exactly as formatted. End each message with "\n", as the Azure
-/// Sphere samples do: the emulator treats the log as a text stream and a newline ends a line.
+/// Sphere samples do. The emulator shows each message as one or more lines, splitting at "\n".
 ///
 /// These functions are thread safe (sphere-emu apps are single-threaded in any case).
 #pragma once
