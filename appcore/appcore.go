@@ -318,4 +318,3 @@ func (g *guest) syscall(kind mailbox.Kind, args kernelmsg.Args) kernelmsg.Result
 	r.Value = guestResult(r.Value)
 	return r
 }
-

@@ -342,7 +342,8 @@ func FuzzMailboxCorruption(f *testing.F) {
 	f.Add(uint16(14), uint16(200), byte(4))
 	f.Fuzz(func(t *testing.T, index, offset uint16, xor byte) {
 		rec := &trace.Recorder{}
-		d, err := device.New(device.Config{Image: sphereemu.SampleImage, Seed: 1, DeviceSeed: 1, Cache: cache, Sinks: []trace.Sink{rec}})
+		d, err := device.New(device.Config{Image: sphereemu.SampleImage, Seed: 1, DeviceSeed: 1, Cache: cache, Sinks: []trace.Sink{rec},
+			HostWatchdog: 100 * time.Millisecond}) // a corrupted module may spin
 		require.NoError(t, err)
 		defer d.Close()
 		n := 0

@@ -105,7 +105,7 @@ func TestParseFSErrors(t *testing.T) {
 		want string
 	}{
 		{"short", []byte("SFS"), "shorter than the 8-byte header"},
-				{"bad magic", append([]byte("XFS1"), 0, 0, 0, 0), `magic is "XFS1"`},
+		{"bad magic", append([]byte("XFS1"), 0, 0, 0, 0), `magic is "XFS1"`},
 		{"count too large", tree(0xFFFFFFFF), "4294967295 entries cannot fit in 0 bytes"},
 		{"count too large for entries", tree(2, entry("a", "x")), "2 entries cannot fit in 12 bytes"},
 		{"missing entry", tree(2, entry("a", "xyzxyzxyzxyzxyz")), "entry 1 at offset 34: truncated path length"},

@@ -37,6 +37,7 @@ type LocatorReport struct {
 
 // PartitionReport describes one locator table entry.
 type PartitionReport struct {
+	Name      string `json:"name"` // short name from PartitionNames, e.g. "secmon-backup"
 	Type      string `json:"type"`
 	ImageType string `json:"image_type,omitempty"`
 	Offset    uint32 `json:"offset"`
@@ -46,7 +47,7 @@ type PartitionReport struct {
 
 // PackageReport describes one image package and the result of checking its signature.
 type PackageReport struct {
-	Partition   string   `json:"partition,omitempty"` // partition type, for a package inside a flash image
+	Partition   string   `json:"partition,omitempty"` // partition name from PartitionNames, for a package inside a flash image
 	Offset      uint32   `json:"offset,omitempty"`    // partition offset in flash
 	ImageType   string   `json:"image_type"`
 	ComponentID string   `json:"component_id"`
@@ -115,8 +116,9 @@ func inspectFlash(b []byte, trust []trustedKey) (*Report, error) {
 		return nil, fmt.Errorf("image inspect: no usable locator table: primary: %v; backup: %v", perr, berr)
 	}
 	lr.FlashSize = loc.FlashSize
-	for _, p := range loc.Partitions {
-		pr := PartitionReport{Type: p.Type.String(), Offset: p.Offset, Size: p.Size, Length: p.Length}
+	names := PartitionNames(loc)
+	for i, p := range loc.Partitions {
+		pr := PartitionReport{Name: names[i], Type: p.Type.String(), Offset: p.Offset, Size: p.Size, Length: p.Length}
 		if p.ImageType != 0 {
 			pr.ImageType = p.ImageType.String()
 		}
@@ -125,7 +127,7 @@ func inspectFlash(b []byte, trust []trustedKey) (*Report, error) {
 	r := &Report{Kind: KindFlashImage, Locator: lr, Packages: []PackageReport{}}
 
 	trust = append(keystoreTrust(b, loc, trust), trust...)
-	for _, p := range loc.Partitions {
+	for i, p := range loc.Partitions {
 		if p.Length == 0 || p.Type == PartitionTypeLocatorTable || p.Type == PartitionTypeLocatorTableBackup {
 			continue
 		}
@@ -138,7 +140,7 @@ func inspectFlash(b []byte, trust []trustedKey) (*Report, error) {
 				pr.addError(fmt.Sprintf("locator says the partition holds a %v image", p.ImageType))
 			}
 		}
-		pr.Partition, pr.Offset = p.Type.String(), p.Offset
+		pr.Partition, pr.Offset = names[i], p.Offset
 		r.Packages = append(r.Packages, pr)
 	}
 	return r, nil

@@ -23,19 +23,19 @@ func (r *Report) WriteText(w io.Writer) error {
 			ew.printf("backup table:\tunusable (%s)\n", l.BackupError)
 		}
 		ew.printf("flash size:\t0x%x (%d KiB)\n", l.FlashSize, l.FlashSize/1024)
-		ew.printf("\n  PARTITION\tIMAGE\tOFFSET\tSIZE\tLENGTH\n")
+		ew.printf("\n  NAME\tTYPE\tIMAGE\tOFFSET\tSIZE\tLENGTH\n")
 		for _, p := range l.Partitions {
 			it := p.ImageType
 			if it == "" {
 				it = "-"
 			}
-			ew.printf("  %s\t%s\t0x%06x\t0x%06x\t%d\n", p.Type, it, p.Offset, p.Size, p.Length)
+			ew.printf("  %s\t%s\t%s\t0x%06x\t0x%06x\t%d\n", p.Name, p.Type, it, p.Offset, p.Size, p.Length)
 		}
 	}
 	for _, p := range r.Packages {
 		ew.printf("\n")
 		if p.Partition != "" {
-			ew.printf("package in %s partition at 0x%06x\n", p.Partition, p.Offset)
+			ew.printf("package in partition %s at 0x%06x\n", p.Partition, p.Offset)
 		} else {
 			ew.printf("package\n")
 		}

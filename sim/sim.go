@@ -158,17 +158,17 @@ var ErrKilled = errors.New("sim: process killed")
 // and resumes when woken. Its body runs on its own goroutine stack, but
 // never at the same time as the scheduler or another Proc.
 type Proc struct {
-	sim     *Sim
-	name    string
-	next    func() (struct{}, bool)
-	stop    func()
-	yield   func(struct{}) bool
-	parked  bool
-	woken   bool
-	queued  bool
-	done    bool
-	killed  bool
-	wakeFn  func()
+	sim    *Sim
+	name   string
+	next   func() (struct{}, bool)
+	stop   func()
+	yield  func(struct{}) bool
+	parked bool
+	woken  bool
+	queued bool
+	done   bool
+	killed bool
+	wakeFn func()
 	// Panic holds a panic raised by the body (other than ErrKilled), so a
 	// crashing domain is reported instead of tearing down the host.
 	Panic any

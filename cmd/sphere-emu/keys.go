@@ -63,4 +63,3 @@ func newKeysCmd() *cobra.Command {
 	keys.AddCommand(gen)
 	return keys
 }
-
