@@ -65,6 +65,9 @@ func FuzzPayloads(f *testing.F) {
 		if v, err := plutonmsg.UnmarshalMeasurements(b); err == nil {
 			check("Measurements", plutonmsg.MarshalMeasurements(v), nil)
 		}
+		if v, err := plutonmsg.UnmarshalAttestation(b); err == nil {
+			check("Attestation", v.Marshal(), nil)
+		}
 		if v, err := secmonmsg.UnmarshalPeripheral(b); err == nil {
 			check("Peripheral", v.Marshal(), nil)
 		}

@@ -1,12 +1,15 @@
 package pluton
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/asn1"
 	"encoding/binary"
 	"fmt"
+	"math/big"
 )
 
 // kdf is HMAC-SHA256(key, label ‖ 0 ‖ data): the one derivation function
@@ -74,4 +77,21 @@ func layerID(k *ecdsa.PrivateKey) [20]byte {
 	var id [20]byte
 	copy(id[:], h[:20])
 	return id
+}
+
+// signRaw signs a digest with k deterministically (RFC 6979, as Go does when
+// no random source is given) and returns the signature as r‖s.
+func signRaw(k *ecdsa.PrivateKey, digest []byte) ([64]byte, error) {
+	var out [64]byte
+	der, err := k.Sign(nil, digest, crypto.SHA256)
+	if err != nil {
+		return out, err
+	}
+	var sig struct{ R, S *big.Int }
+	if _, err := asn1.Unmarshal(der, &sig); err != nil {
+		return out, err
+	}
+	sig.R.FillBytes(out[:32])
+	sig.S.FillBytes(out[32:])
+	return out, nil
 }

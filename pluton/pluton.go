@@ -29,6 +29,7 @@ const (
 	costHashPerByte  = 5 * sim.Nanosecond  // SHA-256 engine at about 200 MB/s
 	costVerify       = 1 * sim.Millisecond // one ECDSA P-256 verify
 	costDerive       = 200 * sim.Microsecond
+	costSign         = 2 * sim.Millisecond // one ECDSA P-256 signature
 )
 
 // FlashReader is Pluton's read-only window on flash during boot. Pluton lets

@@ -2,8 +2,10 @@ package pluton
 
 import (
 	"bytes"
+	"crypto/ecdsa"
 	"crypto/sha256"
 	"encoding/hex"
+	"math/big"
 	"os"
 	"testing"
 
@@ -232,4 +234,31 @@ func TestFusesPersistAndOnlyGoUp(t *testing.T) {
 	require.NoError(t, os.WriteFile(path, []byte(`{"uds":"zz"}`), 0o600))
 	_, err = LoadFuses(path)
 	require.ErrorContains(t, err, "uds")
+}
+
+func TestAttestationIsSignedByTheDeviceIdentity(t *testing.T) {
+	w := newWorld(t)
+	var a plutonmsg.Attestation
+	var short error
+	nonce := [32]byte{1, 2, 3}
+	w.s.Spawn("secmon", func(p *sim.Proc) {
+		w.secmon.Bind(p)
+		w.secmon.Recv()
+		resp, err := w.secmon.Call(mailbox.Pluton, plutonmsg.KindProcessAttestation, nonce[:], sim.Second)
+		require.NoError(t, err)
+		a, err = plutonmsg.UnmarshalAttestation(resp)
+		require.NoError(t, err)
+		_, short = w.secmon.Call(mailbox.Pluton, plutonmsg.KindProcessAttestation, nonce[:5], sim.Second)
+	})
+	w.s.Run(sim.Second)
+	require.Equal(t, w.p.DeviceID(), hex.EncodeToString(a.DeviceID[:]))
+	require.Len(t, a.Measurements, 4, "keystore, 1bl, pluton-runtime, secmon")
+	pub, err := image.PublicKeyFromBytes(a.DeviceID)
+	require.NoError(t, err)
+	d := plutonmsg.AttestationDigest(nonce, a.DeviceID, a.Measurements)
+	r, s := new(big.Int).SetBytes(a.Signature[:32]), new(big.Int).SetBytes(a.Signature[32:])
+	require.True(t, ecdsa.Verify(pub, d[:], r, s), "signature does not verify with the device ID key")
+	other := plutonmsg.AttestationDigest([32]byte{9}, a.DeviceID, a.Measurements)
+	require.False(t, ecdsa.Verify(pub, other[:], r, s), "signature must bind the nonce")
+	require.Error(t, short)
 }

@@ -30,6 +30,8 @@ func (p *Pluton) serve() {
 		case plutonmsg.KindGetSecurityState:
 			st := plutonmsg.SecurityState{State: plutonmsg.StateSecure, GeneralKey: publicXY(&p.general.PublicKey), IdentityKey: publicXY(&p.identity.PublicKey)}
 			_ = p.ep.Reply(m, st.Marshal())
+		case plutonmsg.KindProcessAttestation:
+			p.serveAttestation(m)
 		case plutonmsg.KindGetMeasurements:
 			_ = p.ep.Reply(m, plutonmsg.MarshalMeasurements(p.measurements))
 		case plutonmsg.KindReadRng:
@@ -102,4 +104,27 @@ func (p *Pluton) serveVerify(m mailbox.Message) {
 		}
 	}
 	_ = p.ep.Reply(m, v.Marshal())
+}
+
+// serveAttestation signs the measurement list and a caller's nonce with the
+// device identity key. The nonce makes each answer fresh; the key never
+// leaves Pluton, only the signature does.
+func (p *Pluton) serveAttestation(m mailbox.Message) {
+	if len(m.Payload) != 32 {
+		p.reject(m, mailbox.ErrCodeMalformed, fmt.Sprintf("ProcessAttestation: want a 32-byte nonce, got %d bytes", len(m.Payload)))
+		return
+	}
+	var nonce [32]byte
+	copy(nonce[:], m.Payload)
+	a := plutonmsg.Attestation{DeviceID: publicXY(&p.identity.PublicKey), Measurements: p.measurements}
+	d := plutonmsg.AttestationDigest(nonce, a.DeviceID, a.Measurements)
+	p.proc.Sleep(costSign)
+	sig, err := signRaw(p.identity, d[:])
+	if err != nil {
+		p.reject(m, mailbox.ErrCodeMalformed, "ProcessAttestation: "+err.Error())
+		return
+	}
+	a.Signature = sig
+	p.tr.Emit(trace.Pluton, "attestation.sign", trace.Str("from", m.From.String()), trace.Int("measurements", int64(len(a.Measurements))))
+	_ = p.ep.Reply(m, a.Marshal())
 }

@@ -3,6 +3,7 @@
 package plutonmsg
 
 import (
+	"crypto/sha256"
 	"fmt"
 
 	"github.com/sphere-emu/sphere-emu/mailbox"
@@ -12,10 +13,11 @@ import (
 // it is known (reference §4): 0x40 ReadRng, 0x41 GetSecurityState, 0x42
 // (believed to be image verification). 0x60 and up are emulator-defined.
 const (
-	KindReadRng          mailbox.Kind = 0x40
-	KindGetSecurityState mailbox.Kind = 0x41
-	KindVerifyImage      mailbox.Kind = 0x42
-	KindGetMeasurements  mailbox.Kind = 0x60
+	KindReadRng            mailbox.Kind = 0x40
+	KindGetSecurityState   mailbox.Kind = 0x41
+	KindVerifyImage        mailbox.Kind = 0x42
+	KindProcessAttestation mailbox.Kind = 0x4C
+	KindGetMeasurements    mailbox.Kind = 0x60
 )
 
 func init() {
@@ -23,6 +25,7 @@ func init() {
 	mailbox.RegisterKind(mailbox.Pluton, KindGetSecurityState, "pluton.GetSecurityState")
 	mailbox.RegisterKind(mailbox.Pluton, KindVerifyImage, "pluton.VerifyImage")
 	mailbox.RegisterKind(mailbox.Pluton, KindGetMeasurements, "pluton.GetMeasurements")
+	mailbox.RegisterKind(mailbox.Pluton, KindProcessAttestation, "pluton.ProcessAttestation")
 }
 
 // Purpose says what an image is verified for, which decides the keys that may
@@ -201,4 +204,53 @@ func UnmarshalMeasurements(p []byte) ([]Measurement, error) {
 		ms = append(ms, m)
 	}
 	return ms, d.Finish()
+}
+
+// Attestation is Pluton's answer to ProcessAttestation (whose request is a
+// 32-byte nonce): the device ID public key, the measurement list, and an
+// ECDSA P-256 signature by the device identity key over AttestationDigest,
+// as in the real attestation result (reference §4). Encoding: 64 bytes
+// device ID, measurement list (as MarshalMeasurements), 64 bytes r‖s.
+type Attestation struct {
+	DeviceID     [64]byte
+	Measurements []Measurement
+	Signature    [64]byte
+}
+
+// Marshal encodes a.
+func (a *Attestation) Marshal() []byte {
+	var e mailbox.Encoder
+	e.Fixed(a.DeviceID[:])
+	e.Fixed(MarshalMeasurements(a.Measurements))
+	e.Fixed(a.Signature[:])
+	return e.Bytes()
+}
+
+// UnmarshalAttestation decodes an Attestation.
+func UnmarshalAttestation(p []byte) (Attestation, error) {
+	var a Attestation
+	if len(p) < 64+4+64 {
+		return a, fmt.Errorf("Attestation: %d bytes is too short", len(p))
+	}
+	copy(a.DeviceID[:], p[:64])
+	ms, err := UnmarshalMeasurements(p[64 : len(p)-64])
+	if err != nil {
+		return a, fmt.Errorf("Attestation: %w", err)
+	}
+	a.Measurements = ms
+	copy(a.Signature[:], p[len(p)-64:])
+	return a, nil
+}
+
+// AttestationDigest is what the identity key signs: SHA-256 of
+// "sphere-emu attestation v1" ‖ 0 ‖ nonce ‖ device ID ‖ encoded measurement list.
+func AttestationDigest(nonce [32]byte, deviceID [64]byte, ms []Measurement) [32]byte {
+	h := sha256.New()
+	h.Write([]byte("sphere-emu attestation v1\x00"))
+	h.Write(nonce[:])
+	h.Write(deviceID[:])
+	h.Write(MarshalMeasurements(ms))
+	var d [32]byte
+	copy(d[:], h.Sum(nil))
+	return d
 }
