@@ -212,6 +212,7 @@ func (p *Pluton) loadKeystore() bool {
 	p.keystore = entries
 	p.measure(pkg, m)
 	p.emitVerify("keystore", "rom", "primary", pkg, true, m, "")
+	p.burnRollback(pkg)
 	return true
 }
 
@@ -259,6 +260,7 @@ func (p *Pluton) bootStage(by, stage string, want image.ImageType, primary, back
 		}
 		p.measure(pkg, m)
 		p.emitVerify(stage, by, copyName, pkg, true, m, "")
+		p.burnRollback(pkg)
 		p.derive(stage, m)
 		return pkg, true
 	}
@@ -317,19 +319,25 @@ func (p *Pluton) signer(pkg *image.Package, usage image.KeyUsage) (*ecdsa.Public
 }
 
 // checkRollback refuses an image whose security version is below the fused
-// counter for its image type, and burns the counter up to a newer version.
+// counter for its image type.
 func (p *Pluton) checkRollback(pkg *image.Package) error {
 	t := uint16(pkg.Metadata.Identity.Type)
 	svn := pkg.Metadata.SecurityVersion()
-	min := p.fuses.RollbackCounter(t)
-	if svn < min {
+	if min := p.fuses.RollbackCounter(t); svn < min {
 		return fmt.Errorf("security version %d is below the anti-rollback counter %d for %s", svn, min, pkg.Metadata.Identity.Type)
 	}
-	if svn > min {
+	return nil
+}
+
+// burnRollback raises the fused counter to a verified image's newer
+// security version, so older images are refused from now on.
+func (p *Pluton) burnRollback(pkg *image.Package) {
+	t := uint16(pkg.Metadata.Identity.Type)
+	svn := pkg.Metadata.SecurityVersion()
+	if svn > p.fuses.RollbackCounter(t) {
 		_ = p.fuses.BurnRollbackCounter(t, svn)
 		p.tr.Emit(trace.Pluton, "fuse.burn", trace.Str("counter", pkg.Metadata.Identity.Type.String()), trace.Uint("value", uint64(svn)))
 	}
-	return nil
 }
 
 // measure appends to the measurement list (at most 20 entries).

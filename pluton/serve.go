@@ -98,6 +98,7 @@ func (p *Pluton) serveVerify(m mailbox.Message) {
 			p.emitVerify(stage, "pluton-runtime", "", pkg, false, meas, v.Reason)
 		} else {
 			p.emitVerify(stage, "pluton-runtime", "", pkg, true, meas, "")
+			p.burnRollback(pkg)
 			if req.Purpose == plutonmsg.PurposeOS {
 				p.derive(stage, meas)
 			}
