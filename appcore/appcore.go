@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/tetratelabs/wazero"
-	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/sphere-emu/sphere-emu/appcore/appcoremsg"
@@ -25,12 +25,6 @@ import (
 // MemoryLimitPages is the high-level app's memory limit: 256 KiB, four
 // 64 KiB WASM pages (reference §1.2).
 const MemoryLimitPages = 4
-
-// syscallTimeout bounds every syscall in virtual time.
-const syscallTimeout = 1 * sim.Second
-
-// Epoch is the wall-clock time at virtual time zero, fixed so runs repeat.
-var Epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // DefaultHostWatchdog is how long, in host time, an app may compute without
 // making a syscall before it is stopped as a runaway.
@@ -107,10 +101,10 @@ func (a *Appcore) runApp(req appcoremsg.StartApp) kernelmsg.AppExited {
 	rt := wazero.NewRuntimeWithConfig(ctx, rc)
 	defer rt.Close(context.Background())
 
-	if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); err != nil {
-		return a.loadFailed("WASI", err)
+	g := &guest{a: a, ctx: ctx, args: append([]string{req.Name}, req.Args...)}
+	if _, err := g.wasiModule(rt).Instantiate(ctx); err != nil {
+		return a.loadFailed("WASI host module", err)
 	}
-	g := &guest{a: a}
 	if _, err := g.hostModule(rt).Instantiate(ctx); err != nil {
 		return a.loadFailed("applibs host module", err)
 	}
@@ -121,26 +115,15 @@ func (a *Appcore) runApp(req appcoremsg.StartApp) kernelmsg.AppExited {
 	if err := checkImports(cm); err != nil {
 		return a.loadFailed("link", err)
 	}
-	s := a.proc.Sim()
-	clock := func() int64 { return s.Now() }
-	mc := wazero.NewModuleConfig().
-		WithName(req.ComponentID).
-		WithArgs(append([]string{req.Name}, req.Args...)...).
-		WithStartFunctions().
-		WithNanotime(clock, 1).
-		WithWalltime(func() (int64, int32) {
-			t := Epoch.UnixNano() + s.Now()
-			return t / 1e9, int32(t % 1e9)
-		}, 1).
-		WithNanosleep(func(ns int64) { g.block(func() { a.proc.Sleep(ns) }) }).
-		WithOsyield(func() { g.block(a.proc.Yield) }).
-		WithRandSource(s.Rand("appcore/" + req.ComponentID)).
-		WithStdout(&lineWriter{tr: a.tr, cid: req.ComponentID, stream: "stdout"}).
-		WithStderr(&lineWriter{tr: a.tr, cid: req.ComponentID, stream: "stderr"})
+	// The guest's WASI comes from our own host module (wasi.go): clocks,
+	// sleep and randomness are served from virtual time through the kernel.
+	mc := wazero.NewModuleConfig().WithName(req.ComponentID).WithStartFunctions()
 	mod, err := rt.InstantiateModule(ctx, cm, mc)
 	if err != nil {
 		return a.loadFailed("instantiate", err)
 	}
+	g.mod = mod
+	g.syncClock()
 	start := mod.ExportedFunction("_start")
 	if start == nil {
 		return a.loadFailed("link", errors.New("the module exports no _start function"))
@@ -180,6 +163,10 @@ func (a *Appcore) result(err error, g *guest) kernelmsg.AppExited {
 	if g.killed.Load() {
 		a.tr.Emit(trace.Appcore, "app.crash", trace.Str("cid", a.cid), trace.Int("signal", sigKILL), trace.Str("detail", "runaway: no syscall for "+a.cfg.HostWatchdog.String()+" of host time"))
 		return kernelmsg.AppExited{Signal: sigKILL, Detail: "killed by the host watchdog"}
+	}
+	if g.termSignal != 0 {
+		a.tr.Emit(trace.Appcore, "app.terminated", trace.Str("cid", a.cid), trace.Int("signal", int64(g.termSignal)))
+		return kernelmsg.AppExited{Signal: g.termSignal, Detail: "terminated by signal"}
 	}
 	var ee *sys.ExitError
 	if errors.As(err, &ee) {
@@ -221,46 +208,24 @@ func compile(ctx context.Context, rt wazero.Runtime, wasm []byte) (cm wazero.Com
 func checkImports(cm wazero.CompiledModule) error {
 	for _, f := range cm.ImportedFunctions() {
 		mod, name, _ := f.Import()
-		if mod != "wasi_snapshot_preview1" && mod != hostModuleName {
+		if mod != wasiModuleName && mod != hostModuleName {
 			return fmt.Errorf("the module imports %s.%s; apps may import only %s and wasi_snapshot_preview1", mod, name, hostModuleName)
 		}
 	}
 	return nil
 }
 
-// lineWriter turns a guest's stdout or stderr into app.stdout events, one per line.
-type lineWriter struct {
-	tr     *trace.Tracer
-	cid    string
-	stream string
-	buf    []byte
-}
-
-func (w *lineWriter) Write(p []byte) (int, error) {
-	w.buf = append(w.buf, p...)
-	for {
-		i := strings.IndexByte(string(w.buf), '\n')
-		if i < 0 {
-			if len(w.buf) > 4096 {
-				i = len(w.buf)
-			} else {
-				return len(p), nil
-			}
-		}
-		w.tr.Emit(trace.Appcore, "app.output", trace.Str("cid", w.cid), trace.Str("stream", w.stream), trace.Str("line", string(w.buf[:i])))
-		if i < len(w.buf) {
-			i++
-		}
-		w.buf = w.buf[i:]
-	}
-}
-
 // guest is the host side of one running app.
 type guest struct {
-	a        *Appcore
-	inHost   atomic.Bool
-	activity atomic.Uint64
-	killed   atomic.Bool
+	a          *Appcore
+	ctx        context.Context
+	mod        api.Module
+	args       []string
+	wallOffset int64 // clock_settime's shift of CLOCK_REALTIME, from the kernel
+	termSignal int32 // the signal that terminated the app, if any
+	inHost     atomic.Bool
+	activity   atomic.Uint64
+	killed     atomic.Bool
 }
 
 // block runs f (which may park the app core's process) marked as host time,
@@ -301,20 +266,59 @@ func (g *guest) watch(cancel func(), limit time.Duration) func() {
 	return func() { close(done) }
 }
 
-// syscall sends one syscall to the kernel and returns its result in the
-// guest's errno numbering.
+// syscall sends one syscall to the kernel and returns its result with the
+// value in the guest's errno numbering. A blocking syscall waits in virtual
+// time for as long as the kernel holds it. A signal that comes with the
+// result is delivered before returning: the app's handler runs, or the app
+// is terminated.
 func (g *guest) syscall(kind mailbox.Kind, args kernelmsg.Args) kernelmsg.Result {
 	var r kernelmsg.Result
 	g.block(func() {
-		resp, err := g.a.ep.Call(mailbox.Kernel, kind, args.Marshal(), syscallTimeout)
+		resp, err := g.a.ep.Call(mailbox.Kernel, kind, args.Marshal(), 0)
 		if err == nil {
 			r, err = kernelmsg.UnmarshalResult(resp)
 		}
 		if err != nil {
 			g.a.tr.Emit(trace.Appcore, "syscall.failed", trace.Str("cid", g.a.cid), trace.Str("kind", mailbox.KindName(mailbox.Message{To: mailbox.Kernel, Kind: kind})), trace.Str("error", err.Error()))
-			r = kernelmsg.Result{Value: -int32(kernelmsg.EIO)}
+			r = kernelmsg.Result{Value: -int64(kernelmsg.EIO)}
 		}
 	})
-	r.Value = guestResult(r.Value)
+	if g.a.proc.Killed() {
+		panic(sim.ErrKilled)
+	}
+	r.Value = int64(guestResult(r.Value))
+	if r.Signal != 0 {
+		g.deliver(r.Signal)
+	}
 	return r
+}
+
+// deliver runs the app's handler for a positive signal, or terminates the
+// app for a negative one (the default action), as the kernel decided.
+func (g *guest) deliver(sig int32) {
+	if sig < 0 {
+		g.termSignal = -sig
+		panic(sys.NewExitError(uint32(128 - sig)))
+	}
+	h := g.mod.ExportedFunction("__applibs_signal")
+	if h == nil {
+		g.termSignal = sig
+		panic(sys.NewExitError(uint32(128 + sig)))
+	}
+	g.a.tr.Emit(trace.Appcore, "signal.handler", trace.Str("cid", g.a.cid), trace.Int("signal", int64(sig)))
+	if _, err := h.Call(g.ctx, uint64(sig)); err != nil {
+		panic(err) // the handler trapped or exited: end the app with its error
+	}
+}
+
+// syscallInts makes a syscall whose arguments are all integers.
+func (g *guest) syscallInts(kind mailbox.Kind, ints ...int64) kernelmsg.Result {
+	return g.syscall(kind, kernelmsg.Args{Ints: ints})
+}
+
+// syncClock fetches the wall-clock offset clock_settime may have set.
+func (g *guest) syncClock() {
+	if r := g.syscallInts(kernelmsg.KindClockOffset); r.Value >= 0 {
+		g.wallOffset = r.Value
+	}
 }

@@ -48,6 +48,10 @@ type Config struct {
 	Sinks []trace.Sink
 	// OnFirstInstruction is called just before the app's first instruction.
 	OnFirstInstruction func()
+	// RestartApps makes the OS restart a high-level app that exits or
+	// crashes, with back-off, as the real OS does; without it the run stops
+	// at the app's first exit.
+	RestartApps bool
 	// HostWatchdog stops an app that computes this long in host time
 	// without a syscall (0 = appcore.DefaultHostWatchdog).
 	HostWatchdog time.Duration
@@ -66,7 +70,11 @@ type Result struct {
 	ExitCode   int32
 	Signal     int32
 	Panic      string // an emulator bug: a domain's Go code panicked
+	Reboots    int    // reboots and power-down wake-ups during the run
 }
+
+// rebootTime is how long a reboot keeps the chip in reset (emulator-defined).
+const rebootTime = 100 * sim.Millisecond
 
 // Device is one emulated device.
 type Device struct {
@@ -74,7 +82,8 @@ type Device struct {
 	tr      *trace.Tracer
 	bus     *mailbox.Bus
 	flash   *hw.Flash
-	gpio    *hw.GPIO
+	board   *hw.Board
+	storage kernel.Storage
 	fuses   *pluton.Fuses
 	pluton  *pluton.Pluton
 	secmon  *secmon.SecurityMonitor
@@ -111,18 +120,16 @@ func New(cfg Config) (*Device, error) {
 	tr := trace.New(s.Now, cfg.Sinks...)
 	d := &Device{sim: s, tr: tr, flash: flash, fuses: fuses, cfg: cfg}
 	d.bus = mailbox.NewBus(s, tr)
-	d.gpio = hw.NewGPIO(tr)
-	d.ep = d.bus.Open(mailbox.Device, 0)
-	d.pluton = pluton.New(pluton.Config{Fuses: fuses, Flash: flash, Bus: d.bus, Tracer: tr})
-	d.secmon = secmon.New(secmon.Config{Flash: flash, Bus: d.bus, Tracer: tr})
-	d.kernel = kernel.New(kernel.Config{Bus: d.bus, Tracer: tr, GPIO: d.gpio})
-	d.appcore = appcore.New(appcore.Config{Bus: d.bus, Tracer: tr, Cache: cfg.Cache, HostWatchdog: cfg.HostWatchdog, OnFirstInstruction: func() {
-		d.result.AppStarted = true
-		if cfg.OnFirstInstruction != nil {
-			cfg.OnFirstInstruction()
+	d.board = hw.NewBoard(tr, s.Now, s.Schedule)
+	d.board.OnInput(func() {
+		if d.kernel != nil {
+			d.kernel.Interrupt()
 		}
-	}})
-
+	})
+	d.storage = kernel.NewMemoryStorage()
+	if cfg.StateDir != "" {
+		d.storage = &fileStorage{dir: filepath.Join(cfg.StateDir, "storage")}
+	}
 	s.OnPanic(func(p *sim.Proc, v any) {
 		// A bug in a domain's Go code: report it as the emulator's failure,
 		// never as the device's behaviour, and stop.
@@ -131,12 +138,45 @@ func New(cfg Config) (*Device, error) {
 		d.sim.Stop("panic")
 	})
 	tr.Emit(trace.Device, "power.on", trace.Uint("seed", cfg.Seed), trace.Int("flash_bytes", int64(len(cfg.Image))))
+	d.start()
+	return d, nil
+}
+
+// start builds the trust domains on the device's hardware and runs them
+// from reset: at power-on and after every reboot. Flash, fuses, mutable
+// storage and the board (the world around the chip) carry over.
+func (d *Device) start() {
+	cfg := d.cfg
+	d.ep = d.bus.Open(mailbox.Device, 0)
+	d.pluton = pluton.New(pluton.Config{Fuses: d.fuses, Flash: d.flash, Bus: d.bus, Tracer: d.tr})
+	d.secmon = secmon.New(secmon.Config{Flash: d.flash, Bus: d.bus, Tracer: d.tr})
+	d.kernel = kernel.New(kernel.Config{Bus: d.bus, Tracer: d.tr, Board: d.board, Storage: d.storage, RestartApps: cfg.RestartApps})
+	d.appcore = appcore.New(appcore.Config{Bus: d.bus, Tracer: d.tr, Cache: cfg.Cache, HostWatchdog: cfg.HostWatchdog, OnFirstInstruction: func() {
+		d.result.AppStarted = true
+		if cfg.OnFirstInstruction != nil {
+			cfg.OnFirstInstruction()
+		}
+	}})
+	s := d.sim
 	s.Spawn("device", d.serve)
 	s.Spawn("pluton", d.pluton.Run)
 	s.Spawn("secmon", d.secmon.Run)
 	s.Spawn("kernel", d.kernel.Run)
 	s.Spawn("appcore", d.appcore.Run)
-	return d, nil
+}
+
+// restart resets every domain after delay (a reboot, or the end of a
+// power-down), as a scheduler event so that no domain is running.
+func (d *Device) restart(delay int64, why string) {
+	d.sim.After(delay, func() {
+		d.sim.Shutdown()
+		for _, a := range []mailbox.Addr{mailbox.Pluton, mailbox.Secmon, mailbox.Kernel, mailbox.Appcore, mailbox.Device} {
+			d.bus.Close(a)
+		}
+		d.result.Reboots++
+		d.tr.Emit(trace.Device, "power.reset", trace.Str("reason", why), trace.Int("boot", int64(d.result.Reboots+1)))
+		d.start()
+	})
 }
 
 func loadFuses(cfg Config) (*pluton.Fuses, error) {
@@ -182,6 +222,19 @@ func (d *Device) serve(p *sim.Proc) {
 			}
 			d.result.AppExited, d.result.AppCID, d.result.ExitCode, d.result.Signal = true, e.ComponentID, e.Code, e.Signal
 			d.stop("app-exit")
+		case devicemsg.KindReboot:
+			d.tr.Emit(trace.Device, "power.reboot")
+			d.restart(rebootTime, "reboot")
+			return
+		case devicemsg.KindPowerDown:
+			pd, err := devicemsg.UnmarshalPowerDown(m.Payload)
+			if err != nil {
+				d.tr.Emit(trace.Device, "request.reject", trace.Str("from", m.From.String()), trace.Str("reason", err.Error()))
+				continue
+			}
+			d.tr.Emit(trace.Device, "power.down", trace.Int("max_residency_s", int64(pd.MaxResidencySeconds)))
+			d.restart(int64(pd.MaxResidencySeconds)*sim.Second, "power-down ended")
+			return
 		default:
 			d.tr.Emit(trace.Device, "request.reject", trace.Str("from", m.From.String()), trace.Str("kind", mailbox.KindName(m)))
 		}
@@ -208,7 +261,11 @@ func (d *Device) Run(until int64) Result {
 func (d *Device) Sim() *sim.Sim { return d.sim }
 
 // GPIO returns the device's GPIO pins, for test benches to watch and drive.
-func (d *Device) GPIO() *hw.GPIO { return d.gpio }
+func (d *Device) GPIO() *hw.GPIO { return d.board.GPIO }
+
+// Board returns the device's board: its peripherals and the world they
+// sense, for test benches and scenarios.
+func (d *Device) Board() *hw.Board { return d.board }
 
 // Flash returns the device's flash part, for fault injection.
 func (d *Device) Flash() *hw.Flash { return d.flash }

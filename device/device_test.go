@@ -324,7 +324,7 @@ func TestCorruptedSyscallIsRefusedCleanly(t *testing.T) {
 	require.Equal(t, 1, corrupted)
 	rej, ok := rec.First("request.reject", "from", "appcore")
 	require.True(t, ok)
-	require.Contains(t, rej.Str("reason"), "GPIO_SetValue: syscall arguments: payload ends early")
+	require.Contains(t, rej.Str("reason"), "GPIO_SetValue: syscall arguments: 238 integers exceed 16")
 	_, ok = rec.First("app.log", "line", "ERROR: Could not set LED GPIO: I/O error (29).")
 	require.True(t, ok, "the app sees EIO")
 	require.True(t, res.AppExited)

@@ -40,6 +40,7 @@ type GPIO struct {
 	dir      [GPIOCount]Direction
 	out      [GPIOCount]uint8
 	external [GPIOCount]uint8
+	notify   func() // the board's input line, called after every Drive
 }
 
 // NewGPIO returns a bank with every pin unconfigured and inputs pulled high.
@@ -101,12 +102,16 @@ func (g *GPIO) Get(n int) (uint8, error) {
 	return g.external[n], nil
 }
 
-// Drive sets the external level seen by input pin n (a button press, a wire).
+// Drive sets the external level seen by input pin n (a button press, a wire)
+// and then raises the board's input line, if the bank belongs to a Board.
 func (g *GPIO) Drive(n int, level uint8) error {
 	if err := g.check(n); err != nil {
 		return err
 	}
 	g.external[n] = level & 1
 	g.tr.Emit(trace.HW, "gpio.drive", trace.Int("gpio", int64(n)), trace.Int("level", int64(level&1)))
+	if g.notify != nil {
+		g.notify()
+	}
 	return nil
 }

@@ -8,6 +8,7 @@ package kernel
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -45,36 +46,47 @@ const (
 type Config struct {
 	Bus    *mailbox.Bus
 	Tracer *trace.Tracer
-	GPIO   *hw.GPIO // the A7's GPIO block; pins are usable once the Security Monitor maps them
+	// Board is the hardware the A7 drives once the Security Monitor maps it
+	// to the app: GPIOs, ISUs, ADC, PWM.
+	Board *hw.Board
+	// Storage keeps each app's mutable storage file; nil keeps it in memory.
+	Storage Storage
+	// RestartApps makes the kernel restart a high-level app that exits or
+	// crashes, with back-off, as the real OS does. Without it, the first
+	// exit is final and reported to the device controller.
+	RestartApps bool
+	// Network describes the emulated network interfaces (nil: DefaultNetwork).
+	Network []Interface
 }
 
 // Kernel is one device's OS kernel and application manager.
 type Kernel struct {
-	ep   *mailbox.Endpoint
-	tr   *trace.Tracer
-	gpio *hw.GPIO
-	proc *sim.Proc
-	app  *app // the running high-level app, if any
-}
-
-// app is a high-level app the kernel manages.
-type app struct {
-	cid      string
-	name     string
-	manifest *manifest.Manifest
-	fds      map[int32]*gpioFile
-	nextFD   int32
-}
-
-// gpioFile is an open GPIO descriptor.
-type gpioFile struct {
-	gpio   int
-	output bool
+	cfg     Config
+	ep      *mailbox.Endpoint
+	tr      *trace.Tracer
+	board   *hw.Board
+	gpio    *hw.GPIO
+	proc    *sim.Proc
+	version string
+	app     *process // the running high-level app, if any
+	waits   []*wait
+	alarms  []alarm
+	wakeAt  int64 // virtual time of the next scheduled wake-up, 0 if none
+	storage Storage
+	net     *network
+	power   powerState
+	clock   clockState
+	random  interface{ Read([]byte) (int, error) }
 }
 
 // New builds the kernel and opens its mailbox endpoint.
 func New(c Config) *Kernel {
-	return &Kernel{ep: c.Bus.Open(mailbox.Kernel, 0), tr: c.Tracer, gpio: c.GPIO}
+	k := &Kernel{cfg: c, ep: c.Bus.Open(mailbox.Kernel, 0), tr: c.Tracer, board: c.Board, gpio: c.Board.GPIO, storage: c.Storage}
+	if k.storage == nil {
+		k.storage = NewMemoryStorage()
+	}
+	k.net = newNetwork(c.Network)
+	return k
 }
 
 // Run is the kernel's process: wait for the Security Monitor's start
@@ -115,6 +127,7 @@ func (k *Kernel) boot(m mailbox.Message) bool {
 		return false
 	}
 	k.proc.Sleep(costBoot)
+	k.version = kcfg.Version
 	k.tr.Emit(trace.Kernel, "kernel.start", trace.Str("version", kcfg.Version))
 	k.tr.Emit(trace.Kernel, "rootfs.mount", trace.Str("version", rcfg.Version))
 	k.launchApps()
@@ -227,7 +240,7 @@ func (k *Kernel) loadApp(i uint32) {
 	case k.app != nil:
 		k.refuse(stage, "a high-level app is already running ("+k.app.cid+"); the MT3620 runs one", 0)
 	default:
-		k.startApp(stage, man, entry.Data)
+		k.startApp(stage, man, fs, entry.Data)
 	}
 }
 
@@ -247,12 +260,21 @@ func capabilitySummary(m *manifest.Manifest) string {
 
 // startApp acquires the app's peripherals from the Security Monitor and
 // asks the app core to run it.
-func (k *Kernel) startApp(stage string, man *manifest.Manifest, wasm []byte) {
+func (k *Kernel) startApp(stage string, man *manifest.Manifest, pkg *image.FS, wasm []byte) {
+	claims, err := peripheralClaims(man)
+	if err != nil {
+		k.refuse(stage, err.Error(), 0)
+		return
+	}
 	var acquired []secmonmsg.Peripheral
-	for _, g := range man.Capabilities.Gpio {
-		p := secmonmsg.Peripheral{Type: secmonmsg.PeripheralGPIO, Index: uint16(g), Owner: mailbox.Appcore, ComponentID: man.ComponentID}
+	for _, p := range claims {
 		if _, err := k.ep.Call(mailbox.Secmon, secmonmsg.KindPeripheralAcquire, p.Marshal(), secmonTimeout); err != nil {
-			k.refuse(stage, fmt.Sprintf("cannot acquire GPIO %d: %v", g, err), 0)
+			msg := err.Error()
+			var re *mailbox.RemoteError
+			if errors.As(err, &re) {
+				msg = re.Text
+			}
+			k.refuse(stage, fmt.Sprintf("Application manifest requests %s %d, which cannot be acquired: %s", p.Type, p.Index, msg), 0)
 			for _, a := range acquired {
 				_, _ = k.ep.Call(mailbox.Secmon, secmonmsg.KindPeripheralRelease, a.Marshal(), secmonTimeout)
 			}
@@ -260,11 +282,20 @@ func (k *Kernel) startApp(stage string, man *manifest.Manifest, wasm []byte) {
 		}
 		acquired = append(acquired, p)
 	}
-	k.app = &app{cid: man.ComponentID, name: man.Name, manifest: man, fds: map[int32]*gpioFile{}, nextFD: 3}
-	req := appcoremsg.StartApp{ComponentID: man.ComponentID, Name: man.Name, Args: man.CmdArgs, Wasm: wasm}
-	k.tr.Emit(trace.Kernel, "app.launch", trace.Str("cid", man.ComponentID), trace.Str("name", man.Name), trace.Int("wasm_bytes", int64(len(wasm))))
+	k.app = newProcess(man, pkg, wasm)
+	k.launch()
+}
+
+// launch asks the app core to run the current app (again).
+func (k *Kernel) launch() {
+	a := k.app
+	a.reset(k)
+	a.starts++
+	a.started = k.proc.Sim().Now()
+	req := appcoremsg.StartApp{ComponentID: a.cid, Name: a.name, Args: a.manifest.CmdArgs, Wasm: a.wasm}
+	k.tr.Emit(trace.Kernel, "app.launch", trace.Str("cid", a.cid), trace.Str("name", a.name), trace.Int("wasm_bytes", int64(len(a.wasm))))
 	if _, err := k.ep.Send(mailbox.Appcore, appcoremsg.KindStartApp, req.Marshal()); err != nil {
-		k.refuse(stage, "cannot reach the app core: "+err.Error(), 0)
+		k.refuse("app:"+a.cid, "cannot reach the app core: "+err.Error(), 0)
 		k.app = nil
 	}
 }

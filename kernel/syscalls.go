@@ -4,74 +4,199 @@ import (
 	"github.com/sphere-emu/sphere-emu/device/devicemsg"
 	"github.com/sphere-emu/sphere-emu/kernel/kernelmsg"
 	"github.com/sphere-emu/sphere-emu/mailbox"
+	"github.com/sphere-emu/sphere-emu/sim"
 	"github.com/sphere-emu/sphere-emu/trace"
 )
+
+// serve answers syscalls from the app core until power-off, completing
+// blocked calls as time passes and input arrives.
+func (k *Kernel) serve() {
+	for {
+		if m, ok := k.ep.TryRecv(); ok {
+			k.handle(m)
+			k.pump()
+			continue
+		}
+		k.pump()
+		if k.ep.Pending() == 0 {
+			k.proc.Park()
+		} else {
+			k.proc.Yield()
+		}
+	}
+}
+
+// call is one syscall being served.
+type call struct {
+	k    *Kernel
+	m    mailbox.Message
+	p    *process
+	name string
+	args kernelmsg.Args
+}
+
+// arg returns integer argument i.
+func (c *call) arg(i int) int64 { return c.args.Ints[i] }
+
+// handler serves one syscall: it returns the result, or a wait to block on.
+type handler func(c *call) (kernelmsg.Result, *wait)
+
+// syscall describes one syscall: its handler and integer argument count.
+type syscall struct {
+	nargs int
+	fn    handler
+}
+
+func ok(v int64) kernelmsg.Result { return kernelmsg.Result{Value: v} }
+
+func fail(e kernelmsg.Errno) kernelmsg.Result { return kernelmsg.Result{Value: -int64(e)} }
+
+func (k *Kernel) handle(m mailbox.Message) {
+	if m.From != mailbox.Appcore {
+		k.reject(m, mailbox.ErrCodeDenied, m.From.String()+" may not make syscalls")
+		return
+	}
+	if m.Kind == kernelmsg.KindAppExited {
+		k.appExited(m)
+		return
+	}
+	if k.app == nil {
+		k.reject(m, mailbox.ErrCodeDenied, "no app is running on the app core")
+		return
+	}
+	sc, found := syscallTable[m.Kind]
+	name := kernelmsg.SyscallName(m.Kind)
+	if !found {
+		k.reject(m, mailbox.ErrCodeUnknownKind, "no such syscall: "+mailbox.KindName(m))
+		return
+	}
+	args, err := kernelmsg.UnmarshalArgs(m.Payload, sc.nargs)
+	if err != nil {
+		k.reject(m, mailbox.ErrCodeMalformed, name+": "+err.Error())
+		return
+	}
+	k.proc.Sleep(costSyscall)
+	if k.app == nil { // it ended while we slept
+		k.reject(m, mailbox.ErrCodeDenied, "no app is running on the app core")
+		return
+	}
+	r, w := sc.fn(&call{k: k, m: m, p: k.app, name: name, args: args})
+	if w != nil {
+		w.msg, w.name = m, name
+		k.block(w)
+		return
+	}
+	k.reply(m, name, k.withSignal(r))
+}
+
+// withSignal attaches a pending signal to a result: positive to run the
+// app's handler, negative to terminate the app by that signal.
+func (k *Kernel) withSignal(r kernelmsg.Result) kernelmsg.Result {
+	p := k.app
+	if p == nil || p.pending == 0 {
+		return r
+	}
+	sig := p.pending
+	p.pending = 0
+	switch p.disposition[sig] {
+	case dispHandled:
+		r.Signal = sig
+	case dispIgnored:
+	default:
+		r.Signal = -sig
+	}
+	k.tr.Emit(trace.Kernel, "signal.deliver", trace.Str("cid", p.cid), trace.Int("signal", int64(sig)),
+		trace.Str("action", map[bool]string{true: "handler", false: "terminate"}[r.Signal > 0]))
+	return r
+}
+
+// quietErrnos are failures too ordinary to trace (would-block, interrupted).
+var quietErrnos = map[kernelmsg.Errno]bool{kernelmsg.EAGAIN: true, kernelmsg.EINTR: true}
+
+func (k *Kernel) reply(m mailbox.Message, name string, r kernelmsg.Result) {
+	if r.Value < 0 && !quietErrnos[kernelmsg.Errno(-r.Value)] && k.app != nil {
+		k.tr.Emit(trace.Kernel, "syscall.error", trace.Str("cid", k.app.cid), trace.Str("call", name),
+			trace.Str("errno", kernelmsg.Errno(-r.Value).String()))
+	}
+	_ = k.ep.Reply(m, r.Marshal())
+}
+
+var syscallTable map[mailbox.Kind]syscall
+
+func init() {
+	syscallTable = map[mailbox.Kind]syscall{
+		kernelmsg.KindLog:            {0, sysLog},
+		kernelmsg.KindGPIOOpenInput:  {1, sysGPIOOpenInput},
+		kernelmsg.KindGPIOOpenOutput: {3, sysGPIOOpenOutput},
+		kernelmsg.KindGPIOGetValue:   {1, sysGPIOGetValue},
+		kernelmsg.KindGPIOSetValue:   {2, sysGPIOSetValue},
+
+		kernelmsg.KindEventLoopCreate:     {0, sysEventLoopCreate},
+		kernelmsg.KindEventLoopRegister:   {4, sysEventLoopRegister},
+		kernelmsg.KindEventLoopModify:     {3, sysEventLoopModify},
+		kernelmsg.KindEventLoopUnregister: {2, sysEventLoopUnregister},
+		kernelmsg.KindEventLoopWait:       {3, sysEventLoopWait},
+		kernelmsg.KindTimerfdCreate:       {2, sysTimerfdCreate},
+		kernelmsg.KindTimerfdSettime:      {4, sysTimerfdSettime},
+		kernelmsg.KindTimerfdGettime:      {1, sysTimerfdGettime},
+
+		kernelmsg.KindStorageOpenMutable:   {0, sysStorageOpenMutable},
+		kernelmsg.KindStorageDeleteMutable: {0, sysStorageDeleteMutable},
+		kernelmsg.KindStoragePackageRoot:   {0, sysStoragePackageRoot},
+
+		kernelmsg.KindApplicationConnect:        {0, sysApplicationConnect},
+		kernelmsg.KindApplicationDeviceAuthRead: {0, sysDeviceAuthReady},
+		kernelmsg.KindApplicationsMemoryUsage:   {2, sysMemoryUsage},
+		kernelmsg.KindApplicationsOSVersion:     {0, sysOSVersion},
+		kernelmsg.KindPowerForceReboot:          {0, sysForceReboot},
+		kernelmsg.KindPowerForcePowerDown:       {1, sysForcePowerDown},
+		kernelmsg.KindPowerSetProfile:           {1, sysSetPowerProfile},
+		kernelmsg.KindSysEventRegister:          {1, sysSysEventRegister},
+		kernelmsg.KindSysEventDefer:             {2, sysSysEventDefer},
+		kernelmsg.KindSysEventResume:            {1, sysSysEventResume},
+		kernelmsg.KindNetInterfaceCount:         {0, sysNetInterfaceCount},
+		kernelmsg.KindNetInterfaces:             {1, sysNetInterfaces},
+		kernelmsg.KindNetConnectionStatus:       {0, sysNetConnectionStatus},
+		kernelmsg.KindNetSetInterfaceState:      {1, sysNetSetInterfaceState},
+		kernelmsg.KindNetTimeSyncSet:            {1, sysTimeSyncSet},
+		kernelmsg.KindNetTimeSyncGet:            {0, sysTimeSyncGet},
+		kernelmsg.KindRTCSysToHC:                {0, sysClockSysToHC},
+		kernelmsg.KindClockSettime:              {2, sysClockSettime},
+		kernelmsg.KindClockOffset:               {0, sysClockOffset},
+		kernelmsg.KindSignalSetDisp:             {2, sysSignalSetDisposition},
+		kernelmsg.KindSetsockopt:                {3, sysSetsockopt},
+		kernelmsg.KindUnimplemented:             {0, sysUnimplemented},
+
+		kernelmsg.KindFdClose:          {1, sysFdClose},
+		kernelmsg.KindFdRead:           {2, sysFdRead},
+		kernelmsg.KindFdWrite:          {1, sysFdWrite},
+		kernelmsg.KindFdSeek:           {3, sysFdSeek},
+		kernelmsg.KindFdTell:           {1, sysFdTell},
+		kernelmsg.KindFdFdstatGet:      {1, sysFdFdstatGet},
+		kernelmsg.KindFdFdstatSetFlags: {2, sysFdFdstatSetFlags},
+		kernelmsg.KindFdFilestatGet:    {1, sysFdFilestatGet},
+		kernelmsg.KindFdFilestatSize:   {2, sysFdFilestatSetSize},
+		kernelmsg.KindFdPrestatGet:     {1, sysFdPrestatGet},
+		kernelmsg.KindFdPrestatDirName: {1, sysFdPrestatDirName},
+		kernelmsg.KindFdSync:           {1, sysFdSync},
+		kernelmsg.KindPathOpen:         {4, sysPathOpen},
+		kernelmsg.KindPathFilestatGet:  {1, sysPathFilestatGet},
+		kernelmsg.KindPollOneoff:       {0, sysPollOneoff},
+		kernelmsg.KindSockSend:         {1, sysSockSend},
+		kernelmsg.KindSockRecv:         {3, sysSockRecv},
+		kernelmsg.KindSockShutdown:     {2, sysSockShutdown},
+		kernelmsg.KindGetrandom:        {1, sysGetrandom},
+	}
+	for k, v := range peripheralSyscalls {
+		syscallTable[k] = v
+	}
+}
 
 // maxLogBytes bounds one Log_Debug call.
 const maxLogBytes = 4096
 
-// serve answers syscalls from the app core until power-off.
-func (k *Kernel) serve() {
-	for {
-		m := k.ep.Recv()
-		if m.From != mailbox.Appcore {
-			k.reject(m, mailbox.ErrCodeDenied, m.From.String()+" may not make syscalls")
-			continue
-		}
-		if m.Kind == kernelmsg.KindAppExited {
-			k.appExited(m)
-			continue
-		}
-		if k.app == nil {
-			k.reject(m, mailbox.ErrCodeDenied, "no app is running on the app core")
-			continue
-		}
-		k.proc.Sleep(costSyscall)
-		call, args, ok := k.decodeSyscall(m)
-		if !ok {
-			continue
-		}
-		r := call.fn(k, k.app, args)
-		if r.Value < 0 {
-			k.tr.Emit(trace.Kernel, "syscall.error", trace.Str("cid", k.app.cid), trace.Str("call", call.name),
-				trace.Str("errno", kernelmsg.Errno(-r.Value).String()))
-		}
-		_ = k.ep.Reply(m, r.Marshal())
-	}
-}
-
-type syscall struct {
-	name  string
-	nargs int
-	fn    func(k *Kernel, a *app, args kernelmsg.Args) kernelmsg.Result
-}
-
-var syscalls = map[mailbox.Kind]syscall{
-	kernelmsg.KindLog:            {"Log_Debug", 0, sysLog},
-	kernelmsg.KindGPIOOpenInput:  {"GPIO_OpenAsInput", 1, sysGPIOOpenInput},
-	kernelmsg.KindGPIOOpenOutput: {"GPIO_OpenAsOutput", 3, sysGPIOOpenOutput},
-	kernelmsg.KindGPIOGetValue:   {"GPIO_GetValue", 1, sysGPIOGetValue},
-	kernelmsg.KindGPIOSetValue:   {"GPIO_SetValue", 2, sysGPIOSetValue},
-}
-
-func (k *Kernel) decodeSyscall(m mailbox.Message) (syscall, kernelmsg.Args, bool) {
-	call, ok := syscalls[m.Kind]
-	if !ok {
-		k.reject(m, mailbox.ErrCodeUnknownKind, "no such syscall: "+mailbox.KindName(m))
-		return call, kernelmsg.Args{}, false
-	}
-	args, err := kernelmsg.UnmarshalArgs(m.Payload, call.nargs)
-	if err != nil {
-		k.reject(m, mailbox.ErrCodeMalformed, call.name+": "+err.Error())
-		return call, args, false
-	}
-	return call, args, true
-}
-
-func fail(e kernelmsg.Errno) kernelmsg.Result { return kernelmsg.Result{Value: -int32(e)} }
-
-func sysLog(k *Kernel, a *app, args kernelmsg.Args) kernelmsg.Result {
-	text := args.Data
+func sysLog(c *call) (kernelmsg.Result, *wait) {
+	text := c.args.Data
 	if len(text) > maxLogBytes {
 		text = text[:maxLogBytes]
 	}
@@ -82,115 +207,63 @@ func sysLog(k *Kernel, a *app, args kernelmsg.Args) kernelmsg.Result {
 	start := 0
 	for i := 0; i <= len(s); i++ {
 		if i == len(s) || s[i] == '\n' {
-			k.tr.Emit(trace.Appcore, "app.log", trace.Str("cid", a.cid), trace.Str("line", s[start:i]))
+			c.k.tr.Emit(trace.Appcore, "app.log", trace.Str("cid", c.p.cid), trace.Str("line", s[start:i]))
 			start = i + 1
 		}
 	}
-	return kernelmsg.Result{}
+	return ok(0), nil
 }
 
-func (a *app) open(f *gpioFile) int32 {
-	fd := a.nextFD
-	a.nextFD++
-	a.fds[fd] = f
-	return fd
-}
-
-func (a *app) gpioOpen(n int) bool {
-	for _, f := range a.fds {
-		if f.gpio == n {
-			return true
-		}
-	}
-	return false
-}
-
-// checkGPIO applies the checks GPIO_OpenAs* make, in the real order:
-// capability (EACCES), existence (ENODEV), already open (EBUSY).
-func (k *Kernel) checkGPIO(a *app, n int32) kernelmsg.Errno {
-	if !a.manifest.HasGpio(int(n)) {
-		return kernelmsg.EACCES
-	}
-	if _, err := k.gpio.Get(int(n)); err != nil {
-		return kernelmsg.ENODEV
-	}
-	if a.gpioOpen(int(n)) {
-		return kernelmsg.EBUSY
-	}
-	return 0
-}
-
-func sysGPIOOpenInput(k *Kernel, a *app, args kernelmsg.Args) kernelmsg.Result {
-	n := args.Ints[0]
-	if e := k.checkGPIO(a, n); e != 0 {
-		return fail(e)
-	}
-	if err := k.gpio.ConfigureInput(int(n)); err != nil {
-		return fail(kernelmsg.EIO)
-	}
-	return kernelmsg.Result{Value: a.open(&gpioFile{gpio: int(n)})}
-}
-
-func sysGPIOOpenOutput(k *Kernel, a *app, args kernelmsg.Args) kernelmsg.Result {
-	n, mode, value := args.Ints[0], args.Ints[1], args.Ints[2]
-	if e := k.checkGPIO(a, n); e != 0 {
-		return fail(e)
-	}
-	if mode < 0 || mode > 2 || value < 0 || value > 1 {
-		return fail(kernelmsg.EINVAL)
-	}
-	if err := k.gpio.ConfigureOutput(int(n), uint8(value)); err != nil {
-		return fail(kernelmsg.EIO)
-	}
-	return kernelmsg.Result{Value: a.open(&gpioFile{gpio: int(n), output: true})}
-}
-
-func sysGPIOGetValue(k *Kernel, a *app, args kernelmsg.Args) kernelmsg.Result {
-	f, ok := a.fds[args.Ints[0]]
-	if !ok {
-		return fail(kernelmsg.EBADF)
-	}
-	v, err := k.gpio.Get(f.gpio)
-	if err != nil {
-		return fail(kernelmsg.EIO)
-	}
-	return kernelmsg.Result{Value: 0, Data: []byte{v}}
-}
-
-func sysGPIOSetValue(k *Kernel, a *app, args kernelmsg.Args) kernelmsg.Result {
-	f, ok := a.fds[args.Ints[0]]
-	if !ok {
-		return fail(kernelmsg.EBADF)
-	}
-	v := args.Ints[1]
-	if v < 0 || v > 1 {
-		return fail(kernelmsg.EINVAL)
-	}
-	if !f.output {
-		return kernelmsg.Result{} // no effect on inputs (reference §6)
-	}
-	if err := k.gpio.Set(f.gpio, uint8(v)); err != nil {
-		return fail(kernelmsg.EIO)
-	}
-	return kernelmsg.Result{}
-}
-
+// appExited records the end of the app, then restarts it (with back-off)
+// or reports the final exit to the device controller.
 func (k *Kernel) appExited(m mailbox.Message) {
 	e, err := kernelmsg.UnmarshalAppExited(m.Payload)
 	if err != nil {
 		k.reject(m, mailbox.ErrCodeMalformed, err.Error())
 		return
 	}
-	cid := ""
-	if k.app != nil {
-		cid = k.app.cid
+	p := k.app
+	if p == nil {
+		return
 	}
-	f := []trace.Field{trace.Str("cid", cid), trace.Int("code", int64(e.Code)), trace.Int("signal", int64(e.Signal))}
+	f := []trace.Field{trace.Str("cid", p.cid), trace.Int("code", int64(e.Code)), trace.Int("signal", int64(e.Signal))}
 	if e.Detail != "" {
 		f = append(f, trace.Str("detail", e.Detail))
 	}
 	k.tr.Emit(trace.Kernel, "app.exit", f...)
-	k.app = nil
-	n := devicemsg.AppExit{ComponentID: cid, Code: e.Code, Signal: e.Signal}
+	k.dropWaits()
+	p.reset(k)
+	if k.power.pending != nil {
+		k.finishPowerAction()
+		return
+	}
+	if k.cfg.RestartApps && !p.stopping {
+		k.scheduleRestart(p)
+		return
+	}
+	n := devicemsg.AppExit{ComponentID: p.cid, Code: e.Code, Signal: e.Signal}
 	_, _ = k.ep.Send(mailbox.Device, devicemsg.KindAppExit, n.Marshal())
+}
+
+// Restart back-off: the first restart after 1 s, doubling up to 5 minutes;
+// an app that ran for at least 5 minutes starts again from 1 s. The real
+// OS's exact policy is not published; this is the emulator's.
+const (
+	restartFirst = 1 * sim.Second
+	restartMax   = 300 * sim.Second
+)
+
+func (k *Kernel) scheduleRestart(p *process) {
+	if k.now()-p.started >= restartMax || p.backoff == 0 {
+		p.backoff = restartFirst
+	} else {
+		p.backoff = min(2*p.backoff, restartMax)
+	}
+	delay := p.backoff
+	k.tr.Emit(trace.Kernel, "app.restart", trace.Str("cid", p.cid), trace.Int("in_ns", delay), trace.Int("starts", int64(p.starts)))
+	k.after(delay, func() {
+		if k.app == p {
+			k.launch()
+		}
+	})
 }

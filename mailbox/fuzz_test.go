@@ -38,7 +38,9 @@ func FuzzPayloads(f *testing.F) {
 		(&plutonmsg.Verdict{OK: true, Stage: "app:x", SVN: 3}).Marshal(),
 		plutonmsg.MarshalMeasurements([]plutonmsg.Measurement{{Type: 1}, {Type: 2}}),
 		(&secmonmsg.Peripheral{Type: secmonmsg.PeripheralGPIO, Index: 8, Owner: mailbox.Appcore, ComponentID: "c"}).Marshal(),
-		(&kernelmsg.Args{Ints: []int32{8, 0, 1}, Data: []byte("log")}).Marshal(),
+		(&kernelmsg.Args{Ints: []int64{8, 0, 1}, Data: []byte("log")}).Marshal(),
+		kernelmsg.MarshalPollSubs([]kernelmsg.PollSub{{Userdata: 1, Tag: 0, Deadline: 5}}),
+		kernelmsg.MarshalSPITransfers([]kernelmsg.SPITransfer{{Flags: 2, Length: 2, Write: []byte{1, 2}}}),
 		(&kernelmsg.Start{Kernel: []byte("{}"), RootFS: []byte("{}")}).Marshal(),
 		(&appcoremsg.StartApp{ComponentID: "c", Name: "n", Args: []string{"a"}, Wasm: []byte{0, 'a', 's', 'm'}}).Marshal(),
 		(&devicemsg.Halt{Stage: "kernel", Reason: "r"}).Marshal(),
@@ -84,6 +86,15 @@ func FuzzPayloads(f *testing.F) {
 		}
 		if v, err := kernelmsg.UnmarshalResult(b); err == nil {
 			check("Result", v.Marshal(), nil)
+		}
+		if v, err := kernelmsg.UnmarshalPollSubs(b); err == nil {
+			check("PollSubs", kernelmsg.MarshalPollSubs(v), nil)
+		}
+		if v, err := kernelmsg.UnmarshalPollEvents(b); err == nil {
+			check("PollEvents", kernelmsg.MarshalPollEvents(v), nil)
+		}
+		if v, err := kernelmsg.UnmarshalSPITransfers(b); err == nil {
+			check("SPITransfers", kernelmsg.MarshalSPITransfers(v), nil)
 		}
 		if v, err := kernelmsg.UnmarshalAppExited(b); err == nil {
 			check("AppExited", v.Marshal(), nil)

@@ -77,10 +77,6 @@ references must already be resolved. SOURCE_DATE_EPOCH fixes the build date.`,
 			if err != nil {
 				return err
 			}
-			m, err := manifest.Parse(mb)
-			if err != nil {
-				return fmt.Errorf("%s: %w", manifestPath, err)
-			}
 			wasm, err := os.ReadFile(wasmPath)
 			if err != nil {
 				return err
@@ -89,26 +85,7 @@ references must already be resolved. SOURCE_DATE_EPOCH fixes the build date.`,
 			if err != nil {
 				return err
 			}
-			cid, err := image.ParseGUID(m.ComponentID)
-			if err != nil {
-				return fmt.Errorf("%s: ComponentId: %w", manifestPath, err)
-			}
-			date, err := buildDate()
-			if err != nil {
-				return err
-			}
-			entry := m.EntryPoint
-			if len(entry) > 0 && entry[0] == '/' {
-				entry = entry[1:]
-			}
-			opts := image.AppOptions{
-				ComponentID: cid, Name: m.Name, Key: key, BuildDate: date,
-				Files: []image.File{{Path: "app_manifest.json", Mode: 0o644, Data: mb}, {Path: entry, Mode: 0o755, Data: wasm}},
-			}
-			if temporary {
-				opts.Temporary = 2 // UnderDevelopment
-			}
-			pkg, err := image.BuildApp(opts)
+			pkg, m, err := packApp(appPackage{ManifestPath: manifestPath, Manifest: mb, Wasm: wasm, Key: key, Temporary: temporary})
 			if err != nil {
 				return err
 			}
@@ -126,6 +103,52 @@ references must already be resolved. SOURCE_DATE_EPOCH fixes the build date.`,
 	f.StringVarP(&out, "output", "o", "", "output image package")
 	f.BoolVar(&temporary, "temporary", false, "mark the package as under development (TP section)")
 	return c
+}
+
+// appPackage is what packApp packs into an Applications image package.
+type appPackage struct {
+	ManifestPath string       // where Manifest came from, for error messages
+	Manifest     []byte       // app_manifest.json with every "$NAME" reference resolved
+	Wasm         []byte       // the app's WASM module
+	Files        []image.File // further files, such as resources/...
+	Key          *ecdsa.PrivateKey
+	Temporary    bool // mark the package as under development (TP section)
+}
+
+// packApp validates the manifest as the device will and builds the signed
+// package: app_manifest.json, the module at the manifest's EntryPoint (normally
+// bin/app) and p.Files. SOURCE_DATE_EPOCH fixes the build date. Both
+// `image pack-app` and `sdk build` pack through it.
+func packApp(p appPackage) ([]byte, *manifest.Manifest, error) {
+	m, err := manifest.Parse(p.Manifest)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", p.ManifestPath, err)
+	}
+	cid, err := image.ParseGUID(m.ComponentID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: ComponentId: %w", p.ManifestPath, err)
+	}
+	date, err := buildDate()
+	if err != nil {
+		return nil, nil, err
+	}
+	entry := m.EntryPoint
+	if len(entry) > 0 && entry[0] == '/' {
+		entry = entry[1:]
+	}
+	files := []image.File{{Path: "app_manifest.json", Mode: 0o644, Data: p.Manifest}, {Path: entry, Mode: 0o755, Data: p.Wasm}}
+	opts := image.AppOptions{
+		ComponentID: cid, Name: m.Name, Key: p.Key, BuildDate: date,
+		Files: append(files, p.Files...),
+	}
+	if p.Temporary {
+		opts.Temporary = 2 // UnderDevelopment
+	}
+	pkg, err := image.BuildApp(opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	return pkg, m, nil
 }
 
 func newBuildCmd() *cobra.Command {

@@ -11,13 +11,38 @@ import (
 
 // Notification kinds served by the device endpoint.
 const (
-	KindHalt    mailbox.Kind = 0x01 // a boot stage refused to go on
-	KindAppExit mailbox.Kind = 0x02 // the high-level app ended
+	KindHalt      mailbox.Kind = 0x01 // a boot stage refused to go on
+	KindAppExit   mailbox.Kind = 0x02 // the high-level app ended
+	KindReboot    mailbox.Kind = 0x03 // PowerManagement_ForceSystemReboot: reboot, keeping state
+	KindPowerDown mailbox.Kind = 0x04 // PowerManagement_ForceSystemPowerDown
 )
+
+// PowerDown asks for a power-down of at most MaxResidencySeconds (then the
+// device wakes and boots): u32.
+type PowerDown struct{ MaxResidencySeconds uint32 }
+
+// Marshal encodes p.
+func (p *PowerDown) Marshal() []byte {
+	var e mailbox.Encoder
+	e.U32(p.MaxResidencySeconds)
+	return e.Bytes()
+}
+
+// UnmarshalPowerDown decodes a PowerDown.
+func UnmarshalPowerDown(b []byte) (PowerDown, error) {
+	d := mailbox.NewDecoder(b)
+	p := PowerDown{MaxResidencySeconds: d.U32()}
+	if err := d.Finish(); err != nil {
+		return p, fmt.Errorf("PowerDown: %w", err)
+	}
+	return p, nil
+}
 
 func init() {
 	mailbox.RegisterKind(mailbox.Device, KindHalt, "device.Halt")
 	mailbox.RegisterKind(mailbox.Device, KindAppExit, "device.AppExit")
+	mailbox.RegisterKind(mailbox.Device, KindReboot, "device.Reboot")
+	mailbox.RegisterKind(mailbox.Device, KindPowerDown, "device.PowerDown")
 }
 
 // Halt reports that the device stopped booting: string stage, string reason.

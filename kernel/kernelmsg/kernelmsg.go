@@ -9,27 +9,19 @@ import (
 	"github.com/sphere-emu/sphere-emu/mailbox"
 )
 
-// Message kinds served by the kernel (emulator-defined numbers).
+// Message kinds served by the kernel (emulator-defined numbers): the start
+// message from the Security Monitor, the app core's report that an app ended,
+// and the syscalls, listed in syscalls.go.
 const (
-	KindStart mailbox.Kind = 0x01 // from the Security Monitor: boot the OS
-
-	KindLog            mailbox.Kind = 0x10 // Log_Debug
-	KindGPIOOpenInput  mailbox.Kind = 0x20 // GPIO_OpenAsInput
-	KindGPIOOpenOutput mailbox.Kind = 0x21 // GPIO_OpenAsOutput
-	KindGPIOGetValue   mailbox.Kind = 0x22 // GPIO_GetValue
-	KindGPIOSetValue   mailbox.Kind = 0x23 // GPIO_SetValue
-
+	KindStart     mailbox.Kind = 0x01 // from the Security Monitor: boot the OS
 	KindAppExited mailbox.Kind = 0x30 // from the app core: the app ended
 )
 
 func init() {
-	for k, n := range map[mailbox.Kind]string{
-		KindStart: "kernel.Start", KindLog: "kernel.Log",
-		KindGPIOOpenInput: "kernel.GPIO_OpenAsInput", KindGPIOOpenOutput: "kernel.GPIO_OpenAsOutput",
-		KindGPIOGetValue: "kernel.GPIO_GetValue", KindGPIOSetValue: "kernel.GPIO_SetValue",
-		KindAppExited: "kernel.AppExited",
-	} {
-		mailbox.RegisterKind(mailbox.Kernel, k, n)
+	mailbox.RegisterKind(mailbox.Kernel, KindStart, "kernel.Start")
+	mailbox.RegisterKind(mailbox.Kernel, KindAppExited, "kernel.AppExited")
+	for k, n := range syscallNames {
+		mailbox.RegisterKind(mailbox.Kernel, k, "kernel."+n)
 	}
 }
 
@@ -51,19 +43,23 @@ func UnmarshalStart(p []byte) (Start, error) {
 	return s, wrap("Start", d.Finish())
 }
 
-// Args is the argument list of a syscall: a sequence of i32 values and at
-// most one trailing blob, encoded as u8 count, i32 × count, blob.
+// Args is the argument list of a syscall: integer arguments (i32 and i64
+// values alike travel as i64) and at most one blob, encoded as u8 count,
+// i64 × count, blob.
 type Args struct {
-	Ints []int32
+	Ints []int64
 	Data []byte
 }
+
+// MaxArgs bounds the integer arguments of one syscall.
+const MaxArgs = 16
 
 // Marshal encodes a.
 func (a *Args) Marshal() []byte {
 	var e mailbox.Encoder
 	e.U8(uint8(len(a.Ints)))
 	for _, v := range a.Ints {
-		e.I32(v)
+		e.U64(uint64(v))
 	}
 	e.Blob(a.Data)
 	return e.Bytes()
@@ -74,8 +70,11 @@ func UnmarshalArgs(p []byte, want int) (Args, error) {
 	d := mailbox.NewDecoder(p)
 	n := int(d.U8())
 	var a Args
+	if n > MaxArgs {
+		return a, fmt.Errorf("syscall arguments: %d integers exceed %d", n, MaxArgs)
+	}
 	for i := 0; i < n && d.Err() == nil; i++ {
-		a.Ints = append(a.Ints, d.I32())
+		a.Ints = append(a.Ints, int64(d.U64()))
 	}
 	a.Data = d.Blob()
 	if err := d.Finish(); err != nil {
@@ -87,25 +86,28 @@ func UnmarshalArgs(p []byte, want int) (Args, error) {
 	return a, nil
 }
 
-// Result is a syscall's result: i32 value (≥ 0 success, −errno failure) and
-// a blob of output data.
+// Result is a syscall's result: i64 value (≥ 0 success, −errno failure), a
+// blob of output data, and a signal the app core must deliver to the app
+// before returning (0 for none): i64, blob, i32.
 type Result struct {
-	Value int32
-	Data  []byte
+	Value  int64
+	Data   []byte
+	Signal int32
 }
 
 // Marshal encodes r.
 func (r *Result) Marshal() []byte {
 	var e mailbox.Encoder
-	e.I32(r.Value)
+	e.U64(uint64(r.Value))
 	e.Blob(r.Data)
+	e.I32(r.Signal)
 	return e.Bytes()
 }
 
 // UnmarshalResult decodes a Result.
 func UnmarshalResult(p []byte) (Result, error) {
 	d := mailbox.NewDecoder(p)
-	r := Result{Value: d.I32(), Data: d.Blob()}
+	r := Result{Value: int64(d.U64()), Data: d.Blob(), Signal: d.I32()}
 	return r, wrap("syscall result", d.Finish())
 }
 

@@ -15,21 +15,8 @@
 #   testdata/apps/build.sh --check     rebuild into a temporary directory and fail if any
 #                                      committed app.wasm differs (or is missing); for CI
 #
-# Flags, and why:
-#   -O2 -std=gnu17 -Wall -Wextra   optimise; pin the C dialect so a newer clang's default
-#                                  does not change the output
-#   --max-memory=262144            the high-level app's RAM budget on the MT3620: 256 KiB,
-#                                  i.e. the module's memory maximum is 4 pages of 64 KiB;
-#                                  malloc fails (ENOMEM) beyond it instead of growing
-#   --initial-memory=131072        2 pages at start: 16 KiB stack + static data (~3 KiB today)
-#                                  with room for larger apps; the heap grows into the other
-#                                  2 pages with memory.grow
-#   -z stack-size=16384            16 KiB C stack (wasm-ld's default is 64 KiB)
-#   --stack-first                  put the stack at the bottom of memory, so a stack overflow
-#                                  traps (out-of-bounds access) instead of silently
-#                                  overwriting static data
-#   --strip-debug                  no DWARF; the "name" section stays, so traps still show
-#                                  function names
+# Flags: sdk/flags.sh, which this script sources and which explains each one. `sphere-emu sdk
+# build` and `sphere-emu sdk env` embed the same file, so they compile exactly like this script.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -41,8 +28,10 @@ LC_ALL=C
 export LC_ALL
 
 CC=${CC:-clang}
-CFLAGS="--target=wasm32-wasi -O2 -std=gnu17 -Wall -Wextra -I sdk/include"
-LDFLAGS="-Wl,--max-memory=262144 -Wl,--initial-memory=131072 -Wl,-z,stack-size=16384 -Wl,--stack-first -Wl,--strip-debug"
+# SPHERE_EMU_CFLAGS and SPHERE_EMU_LDFLAGS, shared with `sphere-emu sdk build`.
+. sdk/flags.sh
+CFLAGS="$SPHERE_EMU_CFLAGS -I sdk/include"
+LDFLAGS="$SPHERE_EMU_LDFLAGS"
 
 check=0
 apps=""
