@@ -9,9 +9,10 @@ import "embed"
 // compiler and linker flags, shared with testdata/apps/build.sh). The
 // binary carries it so that an installed sphere-emu builds apps from any
 // folder; `sphere-emu sdk` unpacks it into a content-addressed cache
-// directory.
+// directory. The all: prefixes keep files whose names start with _ or .
+// (wasi-libc-style headers such as __typedef_sigset_t.h).
 //
-//go:embed sdk/include sdk/lib sdk/hardware-definitions sdk/flags.sh
+//go:embed all:sdk/include all:sdk/lib all:sdk/hardware-definitions sdk/flags.sh
 var SDK embed.FS
 
 // TestAppPrivateKey is the PEM private half of the PUBLIC TEST app-signing

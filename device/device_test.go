@@ -371,6 +371,11 @@ func FuzzMailboxCorruption(f *testing.F) {
 // flash image signed by the test platform key.
 func buildImage(t *testing.T, wasm []byte, manifestJSON string) []byte {
 	t.Helper()
+	return buildImageTB(t, wasm, manifestJSON)
+}
+
+func buildImageTB(t testing.TB, wasm []byte, manifestJSON string) []byte {
+	t.Helper()
 	keyPEM, err := os.ReadFile("../testdata/keys/app-signing.key.pem")
 	require.NoError(t, err)
 	appKey, err := image.ParsePrivateKeyPEM(keyPEM)

@@ -71,9 +71,8 @@ type LSM6DS3 struct {
 	accel, gyro [3]float64 // g, dps
 	temp        float64    // °C
 
-	xlOn, gOn     int64 // when each part last changed ODR
-	xlSeen, gSeen int64 // the sample index last read out
-	tSeen         int64
+	xlOn, gOn            int64 // when each part last changed ODR
+	xlSeen, gSeen, tSeen int64 // the time of the newest sample read out
 }
 
 // NewLSM6DS3 returns the sensor at power-on: registers at their defaults,
@@ -92,7 +91,8 @@ func (d *LSM6DS3) reset() {
 	d.regs[LSM6DS3RegCtrl3C] = lsmIFInc
 	d.regs[0x18] = 0x38 // CTRL9_XL: accelerometer X, Y, Z enabled
 	d.regs[0x19] = 0x38 // CTRL10_C: gyroscope X, Y, Z enabled
-	d.xlOn, d.gOn, d.xlSeen, d.gSeen, d.tSeen = d.now(), d.now(), 0, 0, 0
+	now := d.now()
+	d.xlOn, d.gOn, d.xlSeen, d.gSeen, d.tSeen = now, now, now, now, now
 }
 
 // SetAcceleration sets the acceleration the sensor feels, in g (1 g at rest
@@ -205,35 +205,41 @@ func (d *LSM6DS3) write(a, v byte) {
 		v &^= lsmBoot // the reboot finishes at once
 	case LSM6DS3RegCtrl1XL:
 		if lsmAccelPeriod[v>>4] != lsmAccelPeriod[d.regs[a]>>4] {
-			d.xlOn, d.xlSeen = d.now(), 0
+			d.xlOn, d.xlSeen = d.now(), d.now()
 		}
 	case LSM6DS3RegCtrl2G:
 		if lsmGyroPeriod[v>>4] != lsmGyroPeriod[d.regs[a]>>4] {
-			d.gOn, d.gSeen = d.now(), 0
+			d.gOn, d.gSeen = d.now(), d.now()
 		}
 	}
 	d.regs[a] = v
 }
 
-// sample returns the index of the latest sample of a part that changed ODR
-// at on and samples every period ns (0 when powered down or none yet).
-func (d *LSM6DS3) sample(on, period int64) int64 {
-	if period == 0 || d.now() < on {
-		return 0
+// latest returns the time of the newest sample of a part that changed ODR
+// at on and samples every period ns, or -1 when it is powered down or has
+// not finished a sample yet.
+func (d *LSM6DS3) latest(on, period int64) int64 {
+	now := d.now()
+	if period == 0 || now-on < period {
+		return -1
 	}
-	return (d.now() - on) / period
+	return on + (now-on)/period*period
 }
 
 func (d *LSM6DS3) xlPeriod() int64 { return lsmAccelPeriod[d.regs[LSM6DS3RegCtrl1XL]>>4] }
 func (d *LSM6DS3) gPeriod() int64  { return lsmGyroPeriod[d.regs[LSM6DS3RegCtrl2G]>>4] }
 
-// tempSample returns the temperature's sample index: it is converted at the
-// accelerometer's rate when that is powered, else at the gyroscope's.
-func (d *LSM6DS3) tempSample() int64 {
+func (d *LSM6DS3) xlLatest() int64 { return d.latest(d.xlOn, d.xlPeriod()) }
+func (d *LSM6DS3) gLatest() int64  { return d.latest(d.gOn, d.gPeriod()) }
+
+// tLatest returns the time of the newest temperature sample: it is
+// converted at the accelerometer's rate when that is powered, else at the
+// gyroscope's.
+func (d *LSM6DS3) tLatest() int64 {
 	if d.xlPeriod() != 0 {
-		return d.sample(d.xlOn, d.xlPeriod())
+		return d.xlLatest()
 	}
-	return d.sample(d.gOn, d.gPeriod())
+	return d.gLatest()
 }
 
 func (d *LSM6DS3) read(a byte) byte {
@@ -242,13 +248,13 @@ func (d *LSM6DS3) read(a byte) byte {
 		return LSM6DS3ID
 	case a == LSM6DS3RegStatus:
 		var s byte
-		if i := d.sample(d.xlOn, d.xlPeriod()); i > d.xlSeen {
+		if t := d.xlLatest(); t >= 0 && t > d.xlSeen {
 			s |= 1 << 0
 		}
-		if i := d.sample(d.gOn, d.gPeriod()); i > d.gSeen {
+		if t := d.gLatest(); t >= 0 && t > d.gSeen {
 			s |= 1 << 1
 		}
-		if i := d.tempSample(); i > d.tSeen {
+		if t := d.tLatest(); t >= 0 && t > d.tSeen {
 			s |= 1 << 2
 		}
 		return s
@@ -276,13 +282,13 @@ func (d *LSM6DS3) word(w int) int16 {
 		if d.xlPeriod() == 0 && d.gPeriod() == 0 {
 			return 0
 		}
-		d.tSeen = d.tempSample()
+		d.tSeen = max(d.tSeen, d.tLatest())
 		return toInt16((d.temp - 25) * 16)
 	case w <= 3:
 		if d.gPeriod() == 0 {
 			return 0
 		}
-		d.gSeen = d.sample(d.gOn, d.gPeriod())
+		d.gSeen = max(d.gSeen, d.gLatest())
 		sens := lsmGyroSens[(ctrl2>>2)&3]
 		if ctrl2&(1<<1) != 0 {
 			sens = lsmGyroSens125
@@ -292,7 +298,7 @@ func (d *LSM6DS3) word(w int) int16 {
 		if d.xlPeriod() == 0 {
 			return 0
 		}
-		d.xlSeen = d.sample(d.xlOn, d.xlPeriod())
+		d.xlSeen = max(d.xlSeen, d.xlLatest())
 		return toInt16(d.accel[w-4] * 1000 / lsmAccelSens[(ctrl1>>2)&3])
 	}
 }

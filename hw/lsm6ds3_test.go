@@ -77,12 +77,12 @@ func TestLSM6DS3DataReadyFollowsTheODR(t *testing.T) {
 
 func TestLSM6DS3FullScale(t *testing.T) {
 	cases := []struct {
-		name   string
-		reg    byte
-		ctrl   byte
-		set    func(d *hw.LSM6DS3)
-		out    byte
-		want   []int16
+		name string
+		reg  byte
+		ctrl byte
+		set  func(d *hw.LSM6DS3)
+		out  byte
+		want []int16
 	}{
 		{"±2 g", hw.LSM6DS3RegCtrl1XL, 0x40, func(d *hw.LSM6DS3) { d.SetAcceleration(0.5, -1, 1) }, hw.LSM6DS3RegOutXLXL, []int16{8197, -16393, 16393}},
 		{"±16 g", hw.LSM6DS3RegCtrl1XL, 0x44, func(d *hw.LSM6DS3) { d.SetAcceleration(1, -1, 15.9) }, hw.LSM6DS3RegOutXLXL, []int16{2049, -2049, 32582}},

@@ -18,11 +18,9 @@ func (k *Kernel) serve() {
 			continue
 		}
 		k.pump()
-		if k.ep.Pending() == 0 {
-			k.proc.Park()
-		} else {
-			k.proc.Yield()
-		}
+		// Nothing to receive yet: the bus wakes us when a message reaches
+		// the FIFO head, timers and hardware input wake us too.
+		k.proc.Park()
 	}
 }
 

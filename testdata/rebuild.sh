@@ -21,7 +21,7 @@ go build -o "$bin" ./cmd/sphere-emu
 
 keys=testdata/keys
 mkdir -p testdata/images
-for app in blink gpio-denied exit-code spin crash; do
+for app in blink gpio-denied exit-code spin crash syscall-storm; do
 	"$bin" image pack-app --manifest "testdata/apps/$app/app_manifest.json" \
 		--wasm "testdata/apps/$app/app.wasm" --key "$keys/app-signing.key.pem" \
 		-o "testdata/images/$app.imagepackage"

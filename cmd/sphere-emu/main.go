@@ -70,6 +70,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		return &codeError{exitUsage, fmt.Errorf("%w\n%s", err, c.UsageString())}
 	})
 	root.AddCommand(newBootCmd(), newKeysCmd(), newImageCmd())
+	root.AddCommand(newSDKCmd())
 	return root
 }
 

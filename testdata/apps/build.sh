@@ -10,7 +10,8 @@
 # bytes); another compiler or libc version gives different, equally valid, bytes.
 #
 # Usage (from any directory):
-#   testdata/apps/build.sh             build every app folder (any folder holding a .c file)
+#   testdata/apps/build.sh             build every app folder (any folder holding a .c file,
+#                                      except common/)
 #   testdata/apps/build.sh blink ...   build only the named apps
 #   testdata/apps/build.sh --check     rebuild into a temporary directory and fail if any
 #                                      committed app.wasm differs (or is missing); for CI
@@ -28,6 +29,7 @@ LC_ALL=C
 export LC_ALL
 
 CC=${CC:-clang}
+SPHERE_HWDEFS=${SPHERE_HWDEFS:-sdk/hardware-definitions}
 # SPHERE_EMU_CFLAGS and SPHERE_EMU_LDFLAGS, shared with `sphere-emu sdk build`.
 . sdk/flags.sh
 CFLAGS="$SPHERE_EMU_CFLAGS -I sdk/include"
@@ -53,6 +55,9 @@ done
 if [ -z "$apps" ]; then
     for dir in testdata/apps/*/; do
         name=$(basename "$dir")
+        if [ "$name" = common ]; then
+            continue
+        fi
         for c in "$dir"*.c; do
             [ -e "$c" ] && apps="$apps $name"
             break
@@ -79,13 +84,26 @@ fi
 
 # build NAME OUT: compiles the SDK and the app's sources into OUT.
 build() {
-    # shellcheck disable=SC2086 # CFLAGS/LDFLAGS are word lists; the globs are wanted
-    "$CC" $CFLAGS sdk/lib/*.c testdata/apps/"$1"/*.c $LDFLAGS -o "$2"
+    includes=""
+    for inc in "testdata/apps/$1/hardware-definitions/inc" "$SPHERE_HWDEFS/inc/hw" \
+        "$SPHERE_HWDEFS/inc" testdata/apps/common; do
+        if [ -d "$inc" ]; then
+            includes="$includes -I $inc"
+        fi
+    done
+    common=""
+    for c in testdata/apps/common/*.c; do
+        if [ -e "$c" ] && [ ! -e "testdata/apps/$1/$(basename "$c")" ]; then
+            common="$common $c"
+        fi
+    done
+    # shellcheck disable=SC2086 # CFLAGS/LDFLAGS/includes/common are word lists; globs wanted
+    "$CC" $CFLAGS $includes sdk/lib/*.c testdata/apps/"$1"/*.c $common $LDFLAGS -o "$2"
 }
 
 failed=0
 for app in $apps; do
-    if [ ! -d "testdata/apps/$app" ]; then
+    if [ "$app" = common ] || [ ! -d "testdata/apps/$app" ]; then
         echo "build.sh: no such app: testdata/apps/$app" >&2
         exit 1
     fi
