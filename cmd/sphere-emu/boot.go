@@ -11,6 +11,7 @@ import (
 
 	sphereemu "github.com/sphere-emu/sphere-emu"
 	"github.com/sphere-emu/sphere-emu/device"
+	"github.com/sphere-emu/sphere-emu/scenario"
 	"github.com/sphere-emu/sphere-emu/sim"
 	"github.com/sphere-emu/sphere-emu/trace"
 )
@@ -26,6 +27,8 @@ func newBootCmd() *cobra.Command {
 		verbose    bool
 		quiet      bool
 		realtime   bool
+		scenarioF  string
+		restart    bool
 	)
 	c := &cobra.Command{
 		Use:   "boot [IMAGE]",
@@ -45,7 +48,10 @@ Exit status:
   2  usage error
   3  the device refused to boot: a boot stage failed verification with no
      usable backup, or was older than its anti-rollback fuse (boot.halt)
-  4  the OS booted but the app was refused, crashed, or exited non-zero`,
+  4  the OS booted but the app was refused, crashed, or exited non-zero
+  5  with --scenario: an expectation failed. With a scenario its
+     expectations decide: 0 when they all hold (even if the app crashed,
+     when that is what the scenario expects), 5 otherwise.`,
 		Args: argsRange(0, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			img := sphereemu.SampleImage
@@ -79,15 +85,33 @@ Exit status:
 			if err != nil {
 				return err
 			}
+			var sc *scenario.Scenario
+			var rec *trace.Recorder
+			if scenarioF != "" {
+				if sc, err = scenario.Load(scenarioF); err != nil {
+					return &codeError{exitUsage, err}
+				}
+				rec = &trace.Recorder{}
+				sinks = append(sinks, rec)
+				if sc.Duration > 0 && !cmd.Flags().Changed("for") {
+					forDur = time.Duration(sc.Duration)
+				}
+			}
 			if !quiet {
 				fmt.Fprintf(out, "sphere-emu: booting %s for %s of virtual time (seed %d)\n", name, forDur, seed)
 			}
 			d, err := device.New(device.Config{
 				Image: img, Seed: seed, DeviceSeed: deviceSeed, StateDir: stateDir,
-				Cache: cache, Sinks: sinks,
+				Cache: cache, Sinks: sinks, RestartApps: restart,
 			})
 			if err != nil {
 				return err
+			}
+			if sc != nil {
+				if err := sc.Apply(d.Sim().Schedule, d.Board()); err != nil {
+					_ = d.Close()
+					return &codeError{exitUsage, fmt.Errorf("%s: %w", scenarioF, err)}
+				}
 			}
 			if realtime {
 				start := time.Now()
@@ -107,6 +131,9 @@ Exit status:
 			if closeErr != nil {
 				return closeErr
 			}
+			if sc != nil {
+				return scenarioOutcome(cmd, sc, rec, res)
+			}
 			return bootOutcome(cmd, res, quiet)
 		},
 	}
@@ -120,6 +147,8 @@ Exit status:
 	f.BoolVarP(&verbose, "verbose", "v", false, "also print every mailbox message and DICE derivation")
 	f.BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors")
 	f.BoolVar(&realtime, "realtime", false, "pace virtual time to the wall clock (for watching LEDs blink)")
+	f.StringVar(&scenarioF, "scenario", "", "drive inputs and check expectations from `FILE` (docs/scenarios.md)")
+	f.BoolVar(&restart, "restart", false, "restart the app when it exits or crashes, with back-off, as the real OS does (the run then ends only at --for)")
 	return c
 }
 
@@ -139,6 +168,28 @@ func openCache(dir string) (wazero.CompilationCache, error) {
 		return nil, fmt.Errorf("compilation cache %s: %w", dir, err)
 	}
 	return c, nil
+}
+
+// scenarioOutcome prints each expectation's result; any failure is exit 5.
+func scenarioOutcome(cmd *cobra.Command, sc *scenario.Scenario, rec *trace.Recorder, res device.Result) error {
+	if res.Panic != "" {
+		return fmt.Errorf("emulator bug: %s (please report it with the --trace file)", res.Panic)
+	}
+	results := sc.Check(rec.Events(), res.Time)
+	out := cmd.OutOrStdout()
+	failed := 0
+	for _, r := range results {
+		fmt.Fprintln(out, "sphere-emu: expect", r.String())
+		if !r.OK {
+			failed++
+		}
+	}
+	if failed > 0 {
+		fmt.Fprintf(cmd.ErrOrStderr(), "sphere-emu: %d of %d expectations failed\n", failed, len(results))
+		return &codeError{exitExpectation, nil}
+	}
+	fmt.Fprintf(out, "sphere-emu: all %d expectations held\n", len(results))
+	return nil
 }
 
 // bootOutcome prints how the run ended and picks the exit code.

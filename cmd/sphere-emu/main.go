@@ -14,11 +14,12 @@ import (
 
 // Exit codes of every sphere-emu command.
 const (
-	exitOK       = 0
-	exitError    = 1 // the command failed (bad file, I/O error, …)
-	exitUsage    = 2 // the command line is wrong
-	exitHalted   = 3 // boot: the device refused to boot (boot.halt)
-	exitAppError = 4 // boot: the OS booted but the app was refused, crashed, or exited non-zero
+	exitOK          = 0
+	exitError       = 1 // the command failed (bad file, I/O error, …)
+	exitUsage       = 2 // the command line is wrong
+	exitHalted      = 3 // boot: the device refused to boot (boot.halt)
+	exitAppError    = 4 // boot: the OS booted but the app was refused, crashed, or exited non-zero
+	exitExpectation = 5 // boot --scenario: an expectation failed
 )
 
 // exitError carries an exit code through cobra.
@@ -48,7 +49,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	var ce *codeError
 	if errors.As(err, &ce) {
-		if ce.err != nil && ce.code != exitHalted && ce.code != exitAppError {
+		if ce.err != nil && ce.code != exitHalted && ce.code != exitAppError && ce.code != exitExpectation {
 			fmt.Fprintln(stderr, "sphere-emu:", ce.err)
 		}
 		return ce.code
