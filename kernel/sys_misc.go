@@ -230,11 +230,9 @@ func (k *Kernel) finishPowerAction() {
 	k.power.pending = nil
 	k.app = nil
 	if a.reboot {
-		k.tr.Emit(trace.Kernel, "power.reboot")
 		_, _ = k.ep.Send(mailbox.Device, devicemsg.KindReboot, nil)
 		return
 	}
-	k.tr.Emit(trace.Kernel, "power.down", trace.Int("max_residency_s", a.residency))
 	pd := devicemsg.PowerDown{MaxResidencySeconds: uint32(a.residency)}
 	_, _ = k.ep.Send(mailbox.Device, devicemsg.KindPowerDown, pd.Marshal())
 }

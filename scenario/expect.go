@@ -316,8 +316,11 @@ func (c *logCheck) what() string {
 
 func (c *logCheck) describe() string {
 	d := "log " + c.what()
-	if c.stream != "debug" {
+	switch c.stream {
+	case "stdout", "stderr":
 		d += " on " + c.stream
+	case "any":
+		d += " on any stream"
 	}
 	return d + countSuffix(c.count)
 }
@@ -352,10 +355,7 @@ func (c *logCheck) check(w window, events []trace.Event) (bool, string) {
 			n++
 		}
 	}
-	kind := "log"
-	if c.stream != "debug" {
-		kind = c.stream
-	}
+	kind := map[string]string{"debug": "log", "stdout": "stdout", "stderr": "stderr", "any": "output"}[c.stream]
 	verb := "contained " + strconv.Quote(c.contains)
 	if c.re != nil {
 		verb = "matched " + strconv.Quote(c.re.String())

@@ -27,7 +27,7 @@ func TestLoadExampleFiles(t *testing.T) {
 			horizon:  5e9,
 			expects: []string{
 				"gpio 8 toggles ≥ 3 by 5s",
-				"LED1 red ends off",
+				"LED1 red ends on (active-low)",
 				`log matches "^count=\\d+$" count ≥ 2`,
 				"event app.exit with code=0",
 				"no_event app.crash",

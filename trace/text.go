@@ -26,6 +26,8 @@ func NewText(w io.Writer, verbose bool) *Text { return &Text{W: w, Verbose: verb
 var verboseOnly = map[string]bool{
 	"mbox.send": true, "mbox.stale": true, "dice.derive": true,
 	"power.stop": true, "power.off": true, "gpio.drive": true,
+	"adc.sample": true, "i2c.xfer": true, "spi.xfer": true, "storage.write": true,
+	"sensor.set": true, "adc.input": true,
 }
 
 // Event writes e as one line.
@@ -166,6 +168,49 @@ func Describe(e *Event) string {
 		return fmt.Sprintf("cannot load app %s (%s): %s", s("cid"), s("step"), s("error"))
 	case "boot.halt":
 		return "BOOT HALTED at " + s("stage") + ": " + s("reason")
+	case "signal.raise":
+		return fmt.Sprintf("sending signal %s to app %s (%s)", s("signal"), s("cid"), s("reason"))
+	case "signal.deliver":
+		return fmt.Sprintf("delivering signal %s to app %s: %s", s("signal"), s("cid"), s("action"))
+	case "signal.handler":
+		return "running the app's handler for signal " + s("signal")
+	case "app.terminated":
+		return fmt.Sprintf("app %s terminated by signal %s", s("cid"), s("signal"))
+	case "app.restart":
+		return fmt.Sprintf("restarting app %s in %s ns (start %s)", s("cid"), s("in_ns"), s("starts"))
+	case "storage.write":
+		return fmt.Sprintf("mutable storage of %s: wrote %s bytes at %s (size %s)", s("cid"), s("len"), s("offset"), s("size"))
+	case "storage.quota":
+		return fmt.Sprintf("mutable storage of %s: %s bytes would exceed the %s-byte quota", s("cid"), s("size"), s("limit"))
+	case "storage.delete":
+		return "mutable storage of " + s("cid") + " deleted"
+	case "power.reboot":
+		return "rebooting"
+	case "power.down":
+		return "powering down for at most " + s("max_residency_s") + " s"
+	case "power.reset":
+		return "out of reset (" + s("reason") + "), boot " + s("boot")
+	case "power.profile":
+		return "power profile set to " + s("profile")
+	case "pwm.set":
+		if s("enabled") == "false" {
+			return fmt.Sprintf("PWM %s channel %s disabled", s("controller"), s("ch"))
+		}
+		return fmt.Sprintf("PWM %s channel %s: period %s ns, duty %s ns", s("controller"), s("ch"), s("period_ns"), s("duty_ns"))
+	case "uart.tx", "uart.rx":
+		dir := "sent"
+		if e.Ev == "uart.rx" {
+			dir = "received"
+		}
+		data := s("text")
+		if data == "" {
+			data = "hex " + s("hex")
+		} else {
+			data = fmt.Sprintf("%q", data)
+		}
+		return fmt.Sprintf("UART ISU%s %s %s", s("isu"), dir, data)
+	case "api.unimplemented":
+		return s("api") + " is not emulated yet (ENOSYS)"
 	case "power.stop":
 		return "stopping: " + s("reason")
 	case "power.off":
