@@ -9,8 +9,8 @@ import (
 
 // ADC facts: ADC-CONTROLLER-0 has 8 channels (GPIO41–48) with 12-bit samples.
 const (
-	ADCChannels = 8
-	ADCBits     = 12
+	ADCChannels = 8              // channels of ADC-CONTROLLER-0
+	ADCBits     = 12             // bits per sample
 	ADCMax      = 1<<ADCBits - 1 // the code for an input at or above the reference
 )
 
@@ -18,9 +18,9 @@ const (
 // (1.8 V and 2.5 V, ±10 %) and the gap between them, as MediaTek's driver
 // for the M4 cores checks. The RDB and the samples use 2.5 V.
 const (
-	ADCMinReference     = 1.62
-	ADCMaxReference     = 2.75
-	ADCDefaultReference = 2.5
+	ADCMinReference     = 1.62 // volts: the bottom of the 1.8 V band
+	ADCMaxReference     = 2.75 // volts: the top of the 2.5 V band
+	ADCDefaultReference = 2.5  // volts: the RDB's reference
 )
 
 // ADC is ADC-CONTROLLER-0. Each channel reads a source: a voltage as a

@@ -37,7 +37,7 @@ const (
 // or bridge calls a setter. It is not safe for concurrent use; everything
 // runs on the simulation's one thread.
 type Board struct {
-	GPIO  *GPIO
+	GPIO  *GPIO             // GPIO 0–80 with the RDB's buttons and LEDs
 	UART  [ISUCount]*UART   // ISU0..ISU4 in UART mode
 	I2C   [ISUCount]*I2CBus // ISU0..ISU4 in I2C master mode
 	SPI   [ISUCount]*SPIBus // ISU0..ISU4 in SPI master mode

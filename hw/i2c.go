@@ -8,9 +8,9 @@ import (
 
 // I2C bus speeds in Hz, as applibs' i2c.h names them.
 const (
-	I2CSpeedStandard = 100_000
-	I2CSpeedFast     = 400_000
-	I2CSpeedFastPlus = 1_000_000
+	I2CSpeedStandard = 100_000   // standard mode
+	I2CSpeedFast     = 400_000   // fast mode
+	I2CSpeedFastPlus = 1_000_000 // fast-mode plus
 	I2CSpeedHigh     = 3_400_000 // named by applibs but not supported by the MT3620
 )
 

@@ -11,17 +11,17 @@ import (
 // Microsoft's MT3620 PWM driver, whose on and off times are 16-bit tick
 // counts.
 const (
-	PWMChannels         = 4
-	PWMTickNs           = 500   // one tick of the 2 MHz PWM clock
-	PWMMaxTicks         = 65535 // the largest on time and the largest off time, in ticks
-	PWMMaxOnNs          = PWMMaxTicks * PWMTickNs
-	PWMPolarityNormal   = 0
-	PWMPolarityInversed = 1
+	PWMChannels         = 4                       // channels per controller
+	PWMTickNs           = 500                     // one tick of the 2 MHz PWM clock
+	PWMMaxTicks         = 65535                   // the largest on time and the largest off time, in ticks
+	PWMMaxOnNs          = PWMMaxTicks * PWMTickNs // the largest on time and off time in ns (32.7675 ms)
+	PWMPolarityNormal   = 0                       // the output is high for the duty cycle
+	PWMPolarityInversed = 1                       // the output is low for the duty cycle
 )
 
 // PWMState is a channel's settings, as applibs' PwmState.
 type PWMState struct {
-	PeriodNs uint32
+	PeriodNs uint32 // the length of one cycle
 	DutyNs   uint32 // the time the output is active in each period
 	Polarity int    // PWMPolarityNormal or PWMPolarityInversed
 	Enabled  bool

@@ -14,8 +14,8 @@ const (
 	SPIMode2 = 3 // CPOL 1, CPHA 0
 	SPIMode3 = 4 // CPOL 1, CPHA 1
 
-	SPILSBFirst = 1
-	SPIMSBFirst = 2
+	SPILSBFirst = 1 // least significant bit first
+	SPIMSBFirst = 2 // most significant bit first
 
 	SPIChipSelectA = 0 // MT3620_SPI_CS_A
 	SPIChipSelectB = 1 // MT3620_SPI_CS_B

@@ -14,20 +14,20 @@ import (
 
 // UART parity and flow-control settings, numbered as applibs' uart.h.
 const (
-	ParityNone = 0
-	ParityEven = 1
-	ParityOdd  = 2
+	ParityNone = 0 // no parity bit
+	ParityEven = 1 // even parity
+	ParityOdd  = 2 // odd parity
 
-	FlowNone    = 0
-	FlowRTSCTS  = 1
-	FlowXONXOFF = 2
+	FlowNone    = 0 // no flow control
+	FlowRTSCTS  = 1 // hardware flow control
+	FlowXONXOFF = 2 // software flow control
 )
 
 // Buffer sizes of the UART driver: what a UART holds before its reader (RX)
 // or the line (TX) catches up. They match Linux's tty buffers (one page).
 const (
-	UARTRxBufferSize = 4096
-	UARTTxBufferSize = 4096
+	UARTRxBufferSize = 4096 // bytes received and not yet read
+	UARTTxBufferSize = 4096 // bytes written and not yet on the line
 )
 
 // uartBaudRates are the rates the MT3620's ISU UARTs accept.
@@ -42,11 +42,11 @@ func UARTBaudRates() []uint32 { return slices.Clone(uartBaudRates) }
 // UARTConfig is a UART's line settings, as applibs' UART_Config without the
 // blocking mode (which belongs to the kernel's file descriptor).
 type UARTConfig struct {
-	BaudRate    uint32
-	DataBits    uint8 // 5–8
-	Parity      uint8 // ParityNone, ParityEven or ParityOdd
-	StopBits    uint8 // 1 or 2
-	FlowControl uint8 // FlowNone, FlowRTSCTS or FlowXONXOFF
+	BaudRate    uint32 // one of UARTBaudRates
+	DataBits    uint8  // 5–8
+	Parity      uint8  // ParityNone, ParityEven or ParityOdd
+	StopBits    uint8  // 1 or 2
+	FlowControl uint8  // FlowNone, FlowRTSCTS or FlowXONXOFF
 }
 
 // DefaultUARTConfig returns UART_InitConfig's settings: 115200 8N1, no flow control.

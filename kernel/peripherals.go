@@ -41,6 +41,10 @@ func hwErrno(err error) kernelmsg.Errno {
 		return kernelmsg.ENXIO
 	case errors.Is(err, hw.ErrInvalid):
 		return kernelmsg.EINVAL
+	case errors.Is(err, hw.ErrNoDevice):
+		return kernelmsg.ENODEV
+	case errors.Is(err, hw.ErrWouldBlock):
+		return kernelmsg.EAGAIN
 	}
 	return kernelmsg.EIO
 }
@@ -74,12 +78,19 @@ func (f *uartFile) read(k *Kernel, max int) ([]byte, kernelmsg.Errno) {
 }
 func (f *uartFile) write(k *Kernel, p []byte) (int, kernelmsg.Errno) {
 	n, err := f.u.Write(p)
+	if n > 0 {
+		return n, 0 // a short write: the rest did not fit the transmit buffer
+	}
 	return n, hwErrno(err)
 }
 func (f *uartFile) ready(k *Kernel) (bool, bool) { return f.u.Buffered() > 0, true }
 
+// uartIDBase is the UART_Id of ISU0's UART: mt3620.json numbers the ISU
+// UARTs 4–8 (MT3620_ISU0_UART is 4), while I2C and SPI interfaces are 0–4.
+const uartIDBase = 4
+
 func sysUARTOpen(c *call) (kernelmsg.Result, *wait) {
-	isu := c.arg(0)
+	isu := c.arg(0) - uartIDBase
 	if !c.p.hasISU(secmonmsg.PeripheralUART, isu) {
 		return fail(kernelmsg.EACCES), nil
 	}
@@ -274,10 +285,13 @@ func sysSPIOpen(c *call) (kernelmsg.Result, *wait) {
 	if c.p.isOpen(func(f file) bool { g, ok := f.(*spiFile); return ok && g.bus == bus }) {
 		return fail(kernelmsg.EBUSY), nil
 	}
-	if (cs != hw.SPIChipSelectA && cs != hw.SPIChipSelectB) || (pol != 1 && pol != 2) {
+	// MT3620_SPI_CS_A and _B are -1 and -2 in mt3620.json.
+	chip := map[int64]int{-1: hw.SPIChipSelectA, -2: hw.SPIChipSelectB}
+	sel, known := chip[cs]
+	if !known || (pol != 1 && pol != 2) {
 		return fail(kernelmsg.EINVAL), nil
 	}
-	return c.install(&spiFile{bus: bus, cs: int(cs)}), nil
+	return c.install(&spiFile{bus: bus, cs: sel}), nil
 }
 
 func sysSPISetBusSpeed(c *call) (kernelmsg.Result, *wait) {

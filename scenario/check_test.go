@@ -152,5 +152,5 @@ func TestCheckQuotesAwkwardFieldValues(t *testing.T) {
 	events := []trace.Event{ev(5, trace.Appcore, "app.crash", trace.Str("detail", "wild write\x1b[2J"), trace.Str("empty", ""), trace.Str("long", strings.Repeat("é", 50)))}
 	rs := s.Check(events, 10)
 	require.False(t, rs[0].OK)
-	require.Equal(t, `app.crash seen 1 time by the end (10ns), want none; the first was at 5ns: detail="wild write\x1b[2J" empty="" long=` + strings.Repeat("é", 38) + "…", rs[0].Detail)
+	require.Equal(t, `app.crash seen 1 time by the end (10ns), want none; the first was at 5ns: detail="wild write\x1b[2J" empty="" long=`+strings.Repeat("é", 38)+"…", rs[0].Detail)
 }

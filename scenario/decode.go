@@ -12,7 +12,7 @@ import (
 type Problem struct {
 	Line int    // 1-based line of the offending value; 0 when unknown
 	Path string // where in the document, e.g. "inputs[2].adc.chanel"; "" for the whole file
-	Msg  string
+	Msg  string // what is wrong, e.g. `unknown key; did you mean "channel"?`
 }
 
 // String renders the problem as "line 7: inputs[2].adc.chanel: unknown key …".
@@ -34,12 +34,12 @@ const maxProblems = 20
 // Error is a scenario that could not be read: every problem found, in
 // document order.
 type Error struct {
-	File     string // the file Load read; "" for Parse
-	Problems []Problem
-	More     int // problems found beyond those listed
+	File     string    // the file Load read; "" for Parse
+	Problems []Problem // at most 20, in document order
+	More     int       // problems found beyond those listed
 }
 
-// Error lists the problems one a line, each prefixed with the file name
+// Error lists the problems one per line, each prefixed with the file name
 // (or "scenario") as a compiler would.
 func (e *Error) Error() string {
 	prefix := e.File

@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
 # Rebuilds every generated file under testdata/ from its sources:
-#   1. the sample apps' app.wasm (needs clang: see testdata/apps/build.sh), unless --images-only;
-#   2. their signed image packages (testdata/images/*.imagepackage) and the flash
-#      images (testdata/images/*.bin), with the PUBLIC TEST keys of testdata/keys.
+#   1. each sample app's app.wasm (needs clang: see testdata/apps/build.sh),
+#      unless --images-only;
+#   2. each app's signed image package (testdata/images/NAME.imagepackage):
+#      `sphere-emu sdk build --wasm` resolves "$NAME" manifest entries through
+#      the app's hardware definition and packs resources/; apps without one
+#      are packed with `image pack-app`;
+#   3. a flash image per app (testdata/images/NAME.bin), signed with the
+#      PUBLIC TEST keys of testdata/keys, plus blink-svn2.bin for the
+#      anti-rollback tests.
 # Output is reproducible: SOURCE_DATE_EPOCH fixes build dates and signatures
 # are deterministic (RFC 6979), so a rebuild of unchanged sources changes nothing.
 #
@@ -15,19 +21,28 @@ if [[ "${1:-}" != "--images-only" ]]; then
 	testdata/apps/build.sh
 fi
 
-bin=$(mktemp -d)/sphere-emu
-trap 'rm -rf "$(dirname "$bin")"' EXIT
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+bin=$tmp/sphere-emu
 go build -o "$bin" ./cmd/sphere-emu
 
 keys=testdata/keys
 mkdir -p testdata/images
-for app in blink gpio-denied exit-code spin crash syscall-storm; do
-	"$bin" image pack-app --manifest "testdata/apps/$app/app_manifest.json" \
-		--wasm "testdata/apps/$app/app.wasm" --key "$keys/app-signing.key.pem" \
-		-o "testdata/images/$app.imagepackage"
-	"$bin" image build --app "testdata/images/$app.imagepackage" --keys "$keys" \
-		-o "testdata/images/$app.bin"
+for dir in testdata/apps/*/; do
+	app=$(basename "$dir")
+	[[ -f "$dir/app_manifest.json" && -f "$dir/app.wasm" ]] || continue
+	pkg=testdata/images/$app.imagepackage
+	if [[ -d "$dir/hardware-definitions" || -d "$dir/resources" ]]; then
+		"$bin" sdk build --dir "$dir" --wasm "$dir/app.wasm" --key "$keys/app-signing.key.pem" \
+			--out-dir "$tmp/out-$app" --cache-dir "$tmp/cache" -o "$pkg" >/dev/null
+	else
+		"$bin" image pack-app --manifest "$dir/app_manifest.json" --wasm "$dir/app.wasm" \
+			--key "$keys/app-signing.key.pem" -o "$pkg" >/dev/null
+	fi
+	"$bin" image build --app "$pkg" --keys "$keys" -o "testdata/images/$app.bin" >/dev/null
+	echo "built    testdata/images/$app.bin"
 done
 # The same sample with security version 2 of every OS stage, for anti-rollback tests.
 "$bin" image build --app testdata/images/blink.imagepackage --keys "$keys" --svn 2 \
-	-o testdata/images/blink-svn2.bin
+	-o testdata/images/blink-svn2.bin >/dev/null
+echo "built    testdata/images/blink-svn2.bin"

@@ -38,9 +38,11 @@ static struct sigaction actions[_NSIG];  // all SIG_DFL (NULL) at start
 static sigset_t blocked;
 static sigset_t pending;
 
-// Set by sigaction() (so that apps that never call it do not import signal_set_disposition):
-// tells the host that a signal is back to its default action (SA_RESETHAND).
-static int32_t (*reset_disposition)(int32_t signo, int32_t handled);
+// Set by sigaction(): tells the host that a signal is back to its default action
+// (SA_RESETHAND). Reached through a pointer so that apps that never call sigaction() do not
+// import signal_set_disposition; volatile keeps the compiler from turning the call back into a
+// direct one (the pointer only ever holds that one function).
+static int32_t (*volatile reset_disposition)(int32_t signo, int32_t handled);
 
 static bool valid_signal(int sig)
 {

@@ -85,12 +85,16 @@ fi
 # build NAME OUT: compiles the SDK and the app's sources into OUT.
 build() {
     includes=""
-    for inc in "testdata/apps/$1/hardware-definitions/inc" "$SPHERE_HWDEFS/inc/hw" \
-        "$SPHERE_HWDEFS/inc" testdata/apps/common; do
+    for inc in "testdata/apps/$1/hardware-definitions/inc" "$SPHERE_HWDEFS/inc" \
+        testdata/apps/common; do
         if [ -d "$inc" ]; then
             includes="$includes -I $inc"
         fi
     done
+    # The generated hw/<name>.h headers say #include "mt3620_rdb.h" (as `sphere-emu sdk build`).
+    if [ -d "$SPHERE_HWDEFS/inc/hw" ]; then
+        includes="$includes -iquote $SPHERE_HWDEFS/inc/hw"
+    fi
     common=""
     for c in testdata/apps/common/*.c; do
         if [ -e "$c" ] && [ ! -e "testdata/apps/$1/$(basename "$c")" ]; then

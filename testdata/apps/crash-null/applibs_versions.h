@@ -3,4 +3,4 @@
 // these; include this file before any applibs header.
 #pragma once
 
-#define NETWORKING_STRUCTS_VERSION 1
+// This app uses no versioned applibs structs.
