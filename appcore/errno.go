@@ -37,6 +37,7 @@ var wasiErrno = map[kernelmsg.Errno]int32{
 	kernelmsg.ENAMETOOLONG: 37,
 	kernelmsg.EOVERFLOW:    61,
 	kernelmsg.ENOTSOCK:     57,
+	kernelmsg.ENOPROTOOPT:  50,
 	kernelmsg.EOPNOTSUPP:   58,
 	kernelmsg.ENOTCONN:     53,
 	kernelmsg.EDQUOT:       19,

@@ -135,14 +135,14 @@ func (f *i2cFile) kind() string    { return "i2c" }
 func (f *i2cFile) close(k *Kernel) {}
 func (f *i2cFile) read(k *Kernel, max int) ([]byte, kernelmsg.Errno) {
 	if f.target < 0 {
-		return nil, kernelmsg.EINVAL
+		return nil, kernelmsg.ENXIO // no default target address set
 	}
 	b, err := f.transfer(k, uint8(f.target), nil, max)
 	return b, hwErrno(err)
 }
 func (f *i2cFile) write(k *Kernel, p []byte) (int, kernelmsg.Errno) {
 	if f.target < 0 {
-		return 0, kernelmsg.EINVAL
+		return 0, kernelmsg.ENXIO
 	}
 	if _, err := f.transfer(k, uint8(f.target), p, 0); err != nil {
 		return 0, hwErrno(err)

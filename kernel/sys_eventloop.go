@@ -100,6 +100,9 @@ func sysEventLoopRegister(c *call) (kernelmsg.Result, *wait) {
 	if events < 0 || events&^(evInput|evOutput|evError) != 0 || c.p.fds[fd] == file(el) {
 		return fail(kernelmsg.EINVAL), nil
 	}
+	if _, pollable := c.p.fds[fd].(poller); !pollable {
+		return fail(kernelmsg.EPERM), nil // like epoll on a regular file or a GPIO handle
+	}
 	el.regs[fd] = registration{events: uint32(events), token: uint32(c.arg(3))}
 	return ok(0), nil
 }

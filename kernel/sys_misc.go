@@ -125,7 +125,7 @@ func sysSetsockopt(c *call) (kernelmsg.Result, *wait) {
 	}
 	level, name := c.arg(1), c.arg(2)
 	if level != solSocketWASI && level != solSocketLinux {
-		return fail(kernelmsg.EOPNOTSUPP), nil
+		return fail(kernelmsg.ENOPROTOOPT), nil
 	}
 	switch name {
 	case 66, 20, 67, 21: // SO_RCVTIMEO, SO_SNDTIMEO: struct timeval {i64 sec, i64 usec}
@@ -142,7 +142,7 @@ func sysSetsockopt(c *call) (kernelmsg.Result, *wait) {
 		}
 		return ok(0), nil
 	}
-	return fail(kernelmsg.EOPNOTSUPP), nil
+	return fail(kernelmsg.ENOPROTOOPT), nil
 }
 
 func sysDeviceAuthReady(c *call) (kernelmsg.Result, *wait) {
@@ -250,7 +250,7 @@ func sysForcePowerDown(c *call) (kernelmsg.Result, *wait) {
 		return fail(kernelmsg.EACCES), nil
 	}
 	residency := c.arg(0)
-	if residency < 0 || residency > 1<<32-1 {
+	if residency <= 0 || residency > 1<<32-1 {
 		return fail(kernelmsg.EINVAL), nil
 	}
 	c.k.startPowerAction(&powerAction{residency: residency}, "PowerManagement_ForceSystemPowerDown")
@@ -314,6 +314,9 @@ func sysSysEventRegister(c *call) (kernelmsg.Result, *wait) {
 	all := int64(sysEventUpdateReadyForInstall | sysEventUpdateStarted | sysEventNoUpdateAvailable)
 	if mask <= 0 || mask&^all != 0 {
 		return fail(kernelmsg.EINVAL), nil
+	}
+	if c.p.isOpen(func(f file) bool { _, ok := f.(*sysEventFile); return ok }) {
+		return fail(kernelmsg.EBUSY), nil // one registration per app
 	}
 	f := &sysEventFile{mask: uint32(mask)}
 	f.setNonblocking(true)
@@ -407,7 +410,7 @@ func sysNetInterfaces(c *call) (kernelmsg.Result, *wait) {
 func sysNetConnectionStatus(c *call) (kernelmsg.Result, *wait) {
 	i := c.k.net.find(string(c.args.Data))
 	if i == nil {
-		return fail(kernelmsg.ENODEV), nil
+		return fail(kernelmsg.ENOENT), nil
 	}
 	if !i.Enabled {
 		return ok(0), nil
@@ -421,7 +424,7 @@ func sysNetSetInterfaceState(c *call) (kernelmsg.Result, *wait) {
 	}
 	i := c.k.net.find(string(c.args.Data))
 	if i == nil {
-		return fail(kernelmsg.ENODEV), nil
+		return fail(kernelmsg.ENOENT), nil
 	}
 	i.Enabled = c.arg(0) != 0
 	c.k.tr.Emit(trace.Kernel, "net.interface", trace.Str("name", i.Name), trace.Bool("enabled", i.Enabled))
@@ -456,15 +459,12 @@ type clockState struct {
 func (k *Kernel) wallNow() int64 { return kernelmsg.EpochUnixNano + k.now() + k.clock.offset }
 
 func sysClockSettime(c *call) (kernelmsg.Result, *wait) {
+	ns := c.arg(1)
+	if c.arg(0) != clockRealtime || ns < 0 {
+		return fail(kernelmsg.EINVAL), nil
+	}
 	if !c.p.manifest.Capabilities.SystemTime {
 		return fail(kernelmsg.EACCES), nil
-	}
-	if c.arg(0) != clockRealtime {
-		return fail(kernelmsg.EINVAL), nil
-	}
-	ns := c.arg(1)
-	if ns < 0 {
-		return fail(kernelmsg.EINVAL), nil
 	}
 	c.k.clock.offset = ns - kernelmsg.EpochUnixNano - c.k.now()
 	c.k.tr.Emit(trace.Kernel, "clock.set", trace.Int("unix_ns", ns))

@@ -217,12 +217,16 @@ func sysFdFilestatSetSize(c *call) (kernelmsg.Result, *wait) {
 	return ok(0), nil
 }
 
+// packageDirFD is the preopened image-package directory.
+const packageDirFD = 3
+
 func sysFdPrestatGet(c *call) (kernelmsg.Result, *wait) {
 	f, e := c.fd(0)
 	if e != 0 {
 		return fail(e), nil
 	}
-	if _, isDir := f.(*packageDir); !isDir {
+	// wasi-libc scans descriptors from 3 up until EBADF: only fd 3 is preopened.
+	if _, isDir := f.(*packageDir); !isDir || c.arg(0) != packageDirFD {
 		return fail(kernelmsg.EBADF), nil
 	}
 	return ok(int64(len(c.p.packageRoot()))), nil
@@ -233,7 +237,7 @@ func sysFdPrestatDirName(c *call) (kernelmsg.Result, *wait) {
 	if e != 0 {
 		return fail(e), nil
 	}
-	if _, ok := f.(*packageDir); !ok {
+	if _, ok := f.(*packageDir); !ok || c.arg(0) != packageDirFD {
 		return fail(kernelmsg.EBADF), nil
 	}
 	return kernelmsg.Result{Data: []byte(c.p.packageRoot())}, nil

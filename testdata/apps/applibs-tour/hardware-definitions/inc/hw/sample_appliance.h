@@ -37,3 +37,4 @@
 
 // MT3620 RDB: PWM controller 2 channel 0 (LED 1 red)
 #define SAMPLE_PWM_CHANNEL MT3620_PWM_CHANNEL0
+

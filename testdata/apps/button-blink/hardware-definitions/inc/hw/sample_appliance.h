@@ -13,3 +13,4 @@
 
 // MT3620 RDB: Button A
 #define SAMPLE_BUTTON_1 MT3620_RDB_BUTTON_A
+

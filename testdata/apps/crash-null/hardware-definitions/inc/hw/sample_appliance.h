@@ -10,3 +10,4 @@
 
 // MT3620 RDB: LED 1 (red channel)
 #define SAMPLE_LED MT3620_RDB_LED1_RED
+

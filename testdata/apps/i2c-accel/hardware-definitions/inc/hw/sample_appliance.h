@@ -10,3 +10,4 @@
 
 // MT3620 RDB: LSM6DS3 accelerometer on the ISU2 I2C bus (header 4)
 #define SAMPLE_LSM6DS3_I2C MT3620_RDB_HEADER4_ISU2_I2C
+

@@ -13,3 +13,4 @@
 
 // MT3620 RDB: PWM controller 2 channel 0 drives LED 1 red
 #define SAMPLE_LED_PWM_CHANNEL MT3620_PWM_CHANNEL0
+

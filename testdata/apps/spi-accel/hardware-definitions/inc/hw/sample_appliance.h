@@ -13,3 +13,4 @@
 
 // MT3620 RDB: LSM6DS3 on chip select A
 #define SAMPLE_LSM6DS3_SPI_CS MT3620_SPI_CS_A
+

@@ -13,3 +13,4 @@
 
 // MT3620 RDB: Button B
 #define SAMPLE_BUTTON_2 MT3620_RDB_BUTTON_B
+
