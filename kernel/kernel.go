@@ -245,15 +245,36 @@ func (k *Kernel) loadApp(i uint32) {
 }
 
 func capabilitySummary(m *manifest.Manifest) string {
+	c := m.Capabilities
 	var parts []string
-	if len(m.Capabilities.Gpio) > 0 {
-		parts = append(parts, fmt.Sprintf("Gpio%v", m.Capabilities.Gpio))
+	list := func(name string, v any, n int) {
+		if n > 0 {
+			parts = append(parts, fmt.Sprintf("%s%v", name, v))
+		}
 	}
-	if len(m.Capabilities.AllowedApplicationConnections) > 0 {
-		parts = append(parts, fmt.Sprintf("AllowedApplicationConnections%v", m.Capabilities.AllowedApplicationConnections))
+	list("Gpio", c.Gpio, len(c.Gpio))
+	list("Uart", c.Uart, len(c.Uart))
+	list("I2cMaster", c.I2cMaster, len(c.I2cMaster))
+	list("SpiMaster", c.SpiMaster, len(c.SpiMaster))
+	list("Adc", c.Adc, len(c.Adc))
+	list("Pwm", c.Pwm, len(c.Pwm))
+	list("PowerControls", c.PowerControls, len(c.PowerControls))
+	list("AllowedApplicationConnections", c.AllowedApplicationConnections, len(c.AllowedApplicationConnections))
+	list("AllowedConnections", c.AllowedConnections, len(c.AllowedConnections))
+	if c.MutableStorage != nil {
+		parts = append(parts, fmt.Sprintf("MutableStorage{%dKB}", c.MutableStorage.SizeKB))
 	}
-	if m.Capabilities.MutableStorage != nil {
-		parts = append(parts, fmt.Sprintf("MutableStorage{%dKB}", m.Capabilities.MutableStorage.SizeKB))
+	for _, b := range []struct {
+		name string
+		on   bool
+	}{{"SystemEventNotifications", c.SystemEventNotifications}, {"SoftwareUpdateDeferral", c.SoftwareUpdateDeferral},
+		{"SystemTime", c.SystemTime}, {"TimeSyncConfig", c.TimeSyncConfig}, {"NetworkConfig", c.NetworkConfig}} {
+		if b.on {
+			parts = append(parts, b.name)
+		}
+	}
+	if len(parts) == 0 {
+		return "none"
 	}
 	return strings.Join(parts, " ")
 }
