@@ -428,3 +428,19 @@ func TestMalformedModulesAreRefusedNotFatal(t *testing.T) {
 		})
 	}
 }
+
+// TestConflictingPeripheralClaimsAreRefused: a package whose manifest asks
+// for two functions on the same pins is refused by the application manager
+// with the real error code and text (pack-app would refuse to build it, so
+// the test packs it by hand, as an attacker would).
+func TestConflictingPeripheralClaimsAreRefused(t *testing.T) {
+	blink, err := os.ReadFile("../testdata/apps/blink/app.wasm")
+	require.NoError(t, err)
+	img := buildImage(t, blink, `{"SchemaVersion":1,"Name":"Blink","ComponentId":"da24e045-eb65-4f85-9654-8f843d5735a2","EntryPoint":"/bin/app","CmdArgs":[],"Capabilities":{"Gpio":[8],"Pwm":["PWM-CONTROLLER-2"]},"ApplicationType":"Default"}`)
+	res, rec := boot(t, img, sim.Second)
+	require.False(t, res.AppStarted)
+	e, ok := rec.First("app.refused")
+	require.True(t, ok)
+	require.Equal(t, "2097187", e.Str("code"), "RequestedPeripheralsRequireSamePin")
+	require.Contains(t, e.Str("reason"), "PWM-CONTROLLER-2 uses GPIO8")
+}

@@ -653,6 +653,19 @@ static void TourStorage(void)
     expect_true("read(mutable file)",
                 CALL(read(fd, &readBack, sizeof readBack)) == 4 && readBack == written,
                 "did not read back what was written");
+    // The quota is MutableStorage.SizeKB (8 KiB here): filling it works, one byte more does
+    // not, and the failed write changes nothing.
+    static uint8_t block[1024];
+    expect_true("lseek(mutable file) to 0 before filling", CALL(lseek(fd, 0, SEEK_SET)) == 0,
+                "did not seek to 0");
+    long filled = 0;
+    for (int i = 0; i < 8; i++) {
+        filled += CALL(write(fd, block, sizeof block));
+    }
+    expect_true("write(mutable file) up to the 8 KiB quota", filled == 8192, "short writes");
+    expect_err("write(mutable file) past the quota EDQUOT", CALL(write(fd, block, 1)), EDQUOT);
+    expect_true("the failed write left the size at 8 KiB", CALL(lseek(fd, 0, SEEK_END)) == 8192,
+                "size changed");
     close_fd(fd);
     expect_ok("Storage_DeleteMutableFile", CALL(Storage_DeleteMutableFile()));
     expect_err("Storage_DeleteMutableFile(no file) ENOENT", CALL(Storage_DeleteMutableFile()),
