@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -11,6 +12,7 @@ import (
 
 	sphereemu "github.com/sphere-emu/sphere-emu"
 	"github.com/sphere-emu/sphere-emu/device"
+	"github.com/sphere-emu/sphere-emu/hw"
 	"github.com/sphere-emu/sphere-emu/scenario"
 	"github.com/sphere-emu/sphere-emu/sim"
 	"github.com/sphere-emu/sphere-emu/trace"
@@ -29,6 +31,7 @@ func newBootCmd() *cobra.Command {
 		realtime   bool
 		scenarioF  string
 		restart    bool
+		uartTCP    []string
 	)
 	c := &cobra.Command{
 		Use:   "boot [IMAGE]",
@@ -107,6 +110,15 @@ Exit status:
 			if err != nil {
 				return err
 			}
+			for _, spec := range uartTCP {
+				br, err := bridgeUART(d, spec)
+				if err != nil {
+					_ = d.Close()
+					return &codeError{exitUsage, err}
+				}
+				defer br.Close()
+				fmt.Fprintf(cmd.ErrOrStderr(), "sphere-emu: UART %s bridged to %s (connect with: nc %s)\n", strings.SplitN(spec, "=", 2)[0], br.Addr(), strings.Replace(br.Addr().String(), ":", " ", 1))
+			}
 			if sc != nil {
 				if err := sc.Apply(d.Sim().Schedule, d.Board()); err != nil {
 					_ = d.Close()
@@ -148,6 +160,7 @@ Exit status:
 	f.BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors")
 	f.BoolVar(&realtime, "realtime", false, "pace virtual time to the wall clock (for watching LEDs blink)")
 	f.StringVar(&scenarioF, "scenario", "", "drive inputs and check expectations from `FILE` (docs/scenarios.md)")
+	f.StringArrayVar(&uartTCP, "uart-tcp", nil, "bridge an ISU's UART to a TCP port on the loopback interface, e.g. `ISU0=127.0.0.1:5000` (the run is then not deterministic; use --realtime)")
 	f.BoolVar(&restart, "restart", false, "restart the app when it exits or crashes, with back-off, as the real OS does (the run then ends only at --for)")
 	return c
 }
@@ -168,6 +181,21 @@ func openCache(dir string) (wazero.CompilationCache, error) {
 		return nil, fmt.Errorf("compilation cache %s: %w", dir, err)
 	}
 	return c, nil
+}
+
+// bridgeUART parses "ISUn=host:port" and bridges that UART.
+func bridgeUART(d *device.Device, spec string) (*hw.Bridge, error) {
+	name, addr, ok := strings.Cut(spec, "=")
+	var isu int
+	if !ok || len(name) != 4 || !strings.HasPrefix(name, "ISU") || name[3] < '0' || name[3] > '4' {
+		return nil, fmt.Errorf("--uart-tcp %q: want ISU0..ISU4=host:port", spec)
+	}
+	isu = int(name[3] - '0')
+	br, err := d.Board().UART[isu].BridgeTCP(addr)
+	if err != nil {
+		return nil, fmt.Errorf("--uart-tcp %q: %w", spec, err)
+	}
+	return br, nil
 }
 
 // scenarioOutcome prints each expectation's result; any failure is exit 5.
