@@ -444,3 +444,39 @@ func TestConflictingPeripheralClaimsAreRefused(t *testing.T) {
 	require.Equal(t, "2097187", e.Str("code"), "RequestedPeripheralsRequireSamePin")
 	require.Contains(t, e.Str("reason"), "PWM-CONTROLLER-2 uses GPIO8")
 }
+
+// FuzzSyscalls replaces one syscall of the applibs tour in flight with an
+// arbitrary kind and payload, as a hostile app core (or a corrupted
+// mailbox) could send. The kernel must answer or refuse it and go on; no
+// domain may panic.
+func FuzzSyscalls(f *testing.F) {
+	f.Add(uint8(3), uint16(0x44), []byte{3, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff})
+	f.Add(uint8(10), uint16(0x10C), []byte{0, 0, 0, 0, 0, 0, 0, 0, 0})
+	f.Add(uint8(40), uint16(0x102), []byte{1, 1, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 'a', 'b', 'c', 'd'})
+	f.Add(uint8(7), uint16(0x60), []byte{})
+	tour := readImage(f, "applibs-tour.bin")
+	f.Fuzz(func(t *testing.T, index uint8, kind uint16, payload []byte) {
+		d, err := device.New(device.Config{Image: tour, Seed: 1, Cache: cache, HostWatchdog: 200 * time.Millisecond})
+		require.NoError(t, err)
+		defer d.Close()
+		n := 0
+		d.Bus().SetTap(func(from, to mailbox.Addr, b []byte) ([]byte, bool) {
+			if from != mailbox.Appcore || to != mailbox.Kernel {
+				return b, false
+			}
+			n++
+			if n != int(index) {
+				return b, false
+			}
+			m, err := mailbox.Unmarshal(b)
+			if err != nil {
+				return b, false
+			}
+			m.Kind = mailbox.Kind(kind &^ uint16(mailbox.ReplyFlag))
+			m.Payload = payload
+			return m.Marshal(), false
+		})
+		res := d.Run(2 * sim.Second)
+		require.Empty(t, res.Panic)
+	})
+}
