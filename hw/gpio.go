@@ -6,6 +6,23 @@ import (
 	"github.com/sphere-emu/sphere-emu/trace"
 )
 
+// rdbLEDs names the LEDs of the MT3620 reference development board by GPIO
+// (reference §1.6); all are active-low.
+var rdbLEDs = map[int]string{
+	8: "LED1 red", 9: "LED1 green", 10: "LED1 blue",
+	15: "LED2 red", 16: "LED2 green", 17: "LED2 blue",
+	18: "LED3 red", 19: "LED3 green", 20: "LED3 blue",
+	21: "LED4 red", 22: "LED4 green", 23: "LED4 blue",
+	45: "status LED red", 46: "status LED green", 47: "status LED blue",
+	48: "networking LED red", 14: "networking LED green", 11: "networking LED blue",
+}
+
+// RDBLED returns the name of the RDB LED on GPIO n, if there is one.
+func RDBLED(n int) (string, bool) {
+	l, ok := rdbLEDs[n]
+	return l, ok
+}
+
 // GPIOCount is one past the highest GPIO number on the MT3620 (GPIO 0–80).
 const GPIOCount = 81
 
@@ -86,6 +103,12 @@ func (g *GPIO) Set(n int, value uint8) error {
 		return fmt.Errorf("gpio: GPIO %d is not an output", n)
 	}
 	g.out[n] = value & 1
+	if label, ok := rdbLEDs[n]; ok {
+		// RDB LEDs are active-low: driving the pin low lights them.
+		g.tr.Emit(trace.HW, "gpio.set", trace.Int("gpio", int64(n)), trace.Int("value", int64(value&1)),
+			trace.Str("led", label), trace.Bool("lit", value&1 == 0))
+		return nil
+	}
 	g.tr.Emit(trace.HW, "gpio.set", trace.Int("gpio", int64(n)), trace.Int("value", int64(value&1)))
 	return nil
 }

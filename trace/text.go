@@ -152,6 +152,13 @@ func Describe(e *Event) string {
 		if s("value") == "1" {
 			level = "high"
 		}
+		if led := s("led"); led != "" {
+			state := "off"
+			if s("lit") == "true" {
+				state = "on"
+			}
+			return "GPIO " + s("gpio") + " <- " + level + " (" + led + " " + state + ")"
+		}
 		return "GPIO " + s("gpio") + " <- " + level
 	case "gpio.drive":
 		return "GPIO " + s("gpio") + " driven externally to " + s("level")
