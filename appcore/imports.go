@@ -198,20 +198,8 @@ func (g *guest) hostModule(rt wazero.Runtime) wazero.HostModuleBuilder {
 		ret(st, g.syscallInts(kernelmsg.KindADCSetReference, int64(i32v(st[0])), int64(u32(st[1])), int64(math.Round(v*1e6))).Value)
 	})
 	def("adc_poll", p(3), func(ctx context.Context, m api.Module, st []uint64) {
-		out := u32(st[2])
-		if !g.validOut(out, 4) {
-			efault(st)
-			return
-		}
-		r := g.syscallInts(kernelmsg.KindADCPoll, int64(i32v(st[0])), int64(u32(st[1])))
-		if r.Value >= 0 {
-			if !writeU32(m, out, uint32(r.Value)) {
-				efault(st)
-				return
-			}
-			r.Value = 0
-		}
-		ret(st, r.Value)
+		fd, ch := int64(i32v(st[0])), int64(u32(st[1]))
+		g.valueOut(m, st, u32(st[2]), 4, func() kernelmsg.Result { return g.syscallInts(kernelmsg.KindADCPoll, fd, ch) })
 	})
 	def("pwm_apply", p(6), func(ctx context.Context, m api.Module, st []uint64) {
 		ret(st, g.syscallInts(kernelmsg.KindPWMApply, int64(i32v(st[0])), int64(u32(st[1])), int64(u32(st[2])), int64(u32(st[3])), int64(i32v(st[4])), int64(i32v(st[5]))).Value)
@@ -228,20 +216,7 @@ func (g *guest) hostModule(rt wazero.Runtime) wazero.HostModuleBuilder {
 		ret(st, r.Value)
 	})
 	def("application_is_device_auth_ready", p(1), func(ctx context.Context, m api.Module, st []uint64) {
-		out := u32(st[0])
-		if !g.validOut(out, 1) {
-			efault(st)
-			return
-		}
-		r := g.syscallInts(kernelmsg.KindApplicationDeviceAuthRead)
-		if r.Value >= 0 {
-			if !writeBytes(m, out, []byte{byte(r.Value)}) {
-				efault(st)
-				return
-			}
-			r.Value = 0
-		}
-		ret(st, r.Value)
+		g.valueOut(m, st, u32(st[0]), 1, func() kernelmsg.Result { return g.syscallInts(kernelmsg.KindApplicationDeviceAuthRead) })
 	})
 	def("applications_get_memory_usage_kb", p(1), func(ctx context.Context, m api.Module, st []uint64) {
 		ret(st, g.syscallInts(kernelmsg.KindApplicationsMemoryUsage, int64(i32v(st[0])), int64(m.Memory().Size())).Value)
@@ -267,21 +242,14 @@ func (g *guest) hostModule(rt wazero.Runtime) wazero.HostModuleBuilder {
 		ret(st, r.Value)
 	})
 	def("networking_get_connection_status", p(3), func(ctx context.Context, m api.Module, st []uint64) {
-		out := u32(st[2])
-		if !g.validOut(out, 4) {
-			efault(st)
-			return
-		}
-		r, ok := textCall(kernelmsg.KindNetConnectionStatus, u32(st[0]), u32(st[1]))
+		name, ok := g.readArg(u32(st[0]), min(u32(st[1]), 4096))
 		if !ok {
 			efault(st)
 			return
 		}
-		if r.Value >= 0 {
-			writeU32(m, out, uint32(r.Value))
-			r.Value = 0
-		}
-		ret(st, r.Value)
+		g.valueOut(m, st, u32(st[2]), 4, func() kernelmsg.Result {
+			return g.syscall(kernelmsg.KindNetConnectionStatus, kernelmsg.Args{Data: name})
+		})
 	})
 	def("networking_set_interface_state", p(3), func(ctx context.Context, m api.Module, st []uint64) {
 		r, ok := textCall(kernelmsg.KindNetSetInterfaceState, u32(st[0]), u32(st[1]), int64(i32v(st[2])))
@@ -292,17 +260,7 @@ func (g *guest) hostModule(rt wazero.Runtime) wazero.HostModuleBuilder {
 		ret(st, r.Value)
 	})
 	def("networking_timesync_get_enabled", p(1), func(ctx context.Context, m api.Module, st []uint64) {
-		out := u32(st[0])
-		if !g.validOut(out, 1) {
-			efault(st)
-			return
-		}
-		r := g.syscallInts(kernelmsg.KindNetTimeSyncGet)
-		if r.Value >= 0 {
-			writeBytes(m, out, []byte{byte(r.Value)})
-			r.Value = 0
-		}
-		ret(st, r.Value)
+		g.valueOut(m, st, u32(st[0]), 1, func() kernelmsg.Result { return g.syscallInts(kernelmsg.KindNetTimeSyncGet) })
 	})
 	def("clock_settime_ns", []api.ValueType{i32, i64}, func(ctx context.Context, m api.Module, st []uint64) {
 		r := g.syscallInts(kernelmsg.KindClockSettime, int64(i32v(st[0])), int64(st[1]))
@@ -328,6 +286,26 @@ func (g *guest) hostModule(rt wazero.Runtime) wazero.HostModuleBuilder {
 		ret(st, r.Value)
 	})
 	return b
+}
+
+// valueOut makes a syscall whose non-negative result value the import
+// writes to out as a little-endian integer of size bytes; the import itself
+// returns 0 or −errno. out is checked before the syscall is made.
+func (g *guest) valueOut(m api.Module, st []uint64, out, size uint32, call func() kernelmsg.Result) {
+	if !g.validOut(out, size) {
+		st[0] = api.EncodeI32(int32(guestEFAULT))
+		return
+	}
+	r := call()
+	if r.Value >= 0 {
+		b := binary.LittleEndian.AppendUint32(nil, uint32(r.Value))
+		if !writeBytes(m, out, b[:size]) {
+			st[0] = api.EncodeI32(int32(guestEFAULT))
+			return
+		}
+		r.Value = 0
+	}
+	st[0] = api.EncodeI32(int32(r.Value))
 }
 
 // readArg copies n bytes of an input argument; a NULL or out-of-range

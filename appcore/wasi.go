@@ -118,27 +118,11 @@ func (g *guest) wasiModule(rt wazero.Runtime) wazero.HostModuleBuilder {
 	})
 	def("fd_seek", []api.ValueType{i32, i64, i32, i32}, func(ctx context.Context, m api.Module, st []uint64) {
 		r := g.syscallInts(kernelmsg.KindFdSeek, int64(i32v(st[0])), int64(st[1]), int64(u32(st[2])))
-		if r.Value < 0 {
-			ret(st, errnoOf(r.Value))
-			return
-		}
-		if !writeU64(m, u32(st[3]), uint64(r.Value)) {
-			ret(st, wasiEFAULT)
-			return
-		}
-		ret(st, wasiSuccess)
+		ret(st, u64Result(m, u32(st[3]), r))
 	})
 	def("fd_tell", p(2), func(ctx context.Context, m api.Module, st []uint64) {
 		r := g.syscallInts(kernelmsg.KindFdTell, int64(i32v(st[0])))
-		if r.Value < 0 {
-			ret(st, errnoOf(r.Value))
-			return
-		}
-		if !writeU64(m, u32(st[1]), uint64(r.Value)) {
-			ret(st, wasiEFAULT)
-			return
-		}
-		ret(st, wasiSuccess)
+		ret(st, u64Result(m, u32(st[1]), r))
 	})
 	def("fd_fdstat_get", p(2), func(ctx context.Context, m api.Module, st []uint64) {
 		r := g.syscallInts(kernelmsg.KindFdFdstatGet, int64(i32v(st[0])))
@@ -366,6 +350,18 @@ func (g *guest) fdWrite(m api.Module, kind mailbox.Kind, fd int32, iovsPtr, iovs
 		return uint32(-r.Value)
 	}
 	if !writeU32(m, nwrittenPtr, uint32(r.Value)) {
+		return wasiEFAULT
+	}
+	return wasiSuccess
+}
+
+// u64Result writes a non-negative kernel result to ptr as a u64 and returns
+// the WASI errno of the call.
+func u64Result(m api.Module, ptr uint32, r kernelmsg.Result) uint32 {
+	if r.Value < 0 {
+		return uint32(-r.Value)
+	}
+	if !writeU64(m, ptr, uint64(r.Value)) {
 		return wasiEFAULT
 	}
 	return wasiSuccess

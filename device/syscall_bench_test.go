@@ -82,4 +82,3 @@ func BenchmarkBareHostCall(b *testing.B) {
 		mod.Close(ctx)
 	}
 }
-
