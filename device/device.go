@@ -22,7 +22,9 @@ import (
 	"github.com/sphere-emu/sphere-emu/kernel"
 	"github.com/sphere-emu/sphere-emu/mailbox"
 	"github.com/sphere-emu/sphere-emu/pluton"
+	"github.com/sphere-emu/sphere-emu/rtcore"
 	"github.com/sphere-emu/sphere-emu/secmon"
+	"github.com/sphere-emu/sphere-emu/secmon/secmonmsg"
 	"github.com/sphere-emu/sphere-emu/sim"
 	"github.com/sphere-emu/sphere-emu/trace"
 )
@@ -89,6 +91,7 @@ type Device struct {
 	secmon  *secmon.SecurityMonitor
 	kernel  *kernel.Kernel
 	appcore *appcore.Appcore
+	rt      [2]*rtcore.Core
 	ep      *mailbox.Endpoint
 	cfg     Config
 	result  Result
@@ -150,7 +153,29 @@ func (d *Device) start() {
 	d.ep = d.bus.Open(mailbox.Device, 0)
 	d.pluton = pluton.New(pluton.Config{Fuses: d.fuses, Flash: d.flash, Bus: d.bus, Tracer: d.tr})
 	d.secmon = secmon.New(secmon.Config{Flash: d.flash, Bus: d.bus, Tracer: d.tr})
-	d.kernel = kernel.New(kernel.Config{Bus: d.bus, Tracer: d.tr, Board: d.board, Storage: d.storage, RestartApps: cfg.RestartApps})
+	// The real-time cores and their links to the A7, reset at every boot.
+	var links [2]kernel.RTLink
+	for core := range d.rt {
+		mb := hw.NewMailboxChannel(core, d.tr)
+		gpt := hw.NewGPT(core, d.tr, d.sim.Now, d.sim.Schedule)
+		wdt := hw.NewWatchdog(core, d.tr, d.sim.Now, d.sim.Schedule)
+		shared := hw.NewRAM(secmonmsg.SharedBufferBase+uint32(core)*secmonmsg.SharedBufferSize, secmonmsg.SharedBufferSize)
+		c := rtcore.New(rtcore.Config{Core: core, Bus: d.bus, Tracer: d.tr,
+			Mailbox: mb, GPT: gpt, WDT: wdt, UART: hw.NewM4UART(core, d.tr), IO: d.board, Shared: shared,
+			IRQLines: map[int]func() bool{rtcore.IRQGPT: gpt.IRQ, rtcore.IRQMailbox: mb.M4IRQ},
+			Cache:    cfg.Cache, HostWatchdog: cfg.HostWatchdog})
+		mb.OnM4IRQ(c.Interrupt)
+		gpt.OnIRQ(c.Interrupt)
+		wdt.OnExpire(c.WatchdogExpired)
+		mb.OnA7IRQ(func() {
+			if d.kernel != nil {
+				d.kernel.Interrupt()
+			}
+		})
+		d.rt[core] = c
+		links[core] = kernel.RTLink{Mailbox: mb, Shared: shared}
+	}
+	d.kernel = kernel.New(kernel.Config{Bus: d.bus, Tracer: d.tr, Board: d.board, Storage: d.storage, RestartApps: cfg.RestartApps, RT: links})
 	d.appcore = appcore.New(appcore.Config{Bus: d.bus, Tracer: d.tr, Cache: cfg.Cache, HostWatchdog: cfg.HostWatchdog, OnFirstInstruction: func() {
 		d.result.AppStarted = true
 		if cfg.OnFirstInstruction != nil {
@@ -163,6 +188,8 @@ func (d *Device) start() {
 	s.Spawn("secmon", d.secmon.Run)
 	s.Spawn("kernel", d.kernel.Run)
 	s.Spawn("appcore", d.appcore.Run)
+	s.Spawn("rtcore0", d.rt[0].Run)
+	s.Spawn("rtcore1", d.rt[1].Run)
 }
 
 // restart resets every domain after delay (a reboot, or the end of a
@@ -170,7 +197,7 @@ func (d *Device) start() {
 func (d *Device) restart(delay int64, why string) {
 	d.sim.After(delay, func() {
 		d.sim.Shutdown()
-		for _, a := range []mailbox.Addr{mailbox.Pluton, mailbox.Secmon, mailbox.Kernel, mailbox.Appcore, mailbox.Device} {
+		for _, a := range []mailbox.Addr{mailbox.Pluton, mailbox.Secmon, mailbox.Kernel, mailbox.Appcore, mailbox.Device, mailbox.RTCore0, mailbox.RTCore1} {
 			d.bus.Close(a)
 		}
 		d.result.Reboots++

@@ -46,6 +46,7 @@ type Board struct {
 	Accel *LSM6DS3 // on I2C[2] at 0x6A and on SPI[1] chip select A, as the samples expect
 
 	hooks []func()
+	io    *ioRegs // register state of the blocks real-time cores reach (iomux.go), made on first use
 }
 
 // NewBoard returns an RDB with its defaults: inputs pulled high (buttons

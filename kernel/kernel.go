@@ -57,6 +57,8 @@ type Config struct {
 	RestartApps bool
 	// Network describes the emulated network interfaces (nil: DefaultNetwork).
 	Network []Interface
+	// RT is the hardware between the A7 and each real-time core.
+	RT [2]RTLink
 }
 
 // Kernel is one device's OS kernel and application manager.
@@ -77,6 +79,7 @@ type Kernel struct {
 	power   powerState
 	clock   clockState
 	random  interface{ Read([]byte) (int, error) }
+	rt      [2]*rtLink // the running real-time apps
 }
 
 // New builds the kernel and opens its mailbox endpoint.
@@ -236,7 +239,7 @@ func (k *Kernel) loadApp(i uint32) {
 		trace.Str("type", string(man.ApplicationType)), trace.Str("capabilities", capabilitySummary(man)))
 	switch {
 	case man.ApplicationType == manifest.RealTimeCapable:
-		k.refuse(stage, "real-time capable apps need the real-time cores, which this emulator does not run yet", 0)
+		k.startRT(stage, man)
 	case k.app != nil:
 		k.refuse(stage, "a high-level app is already running ("+k.app.cid+"); the MT3620 runs one", 0)
 	default:
@@ -287,6 +290,16 @@ func (k *Kernel) startApp(stage string, man *manifest.Manifest, pkg *image.FS, w
 		k.refuse(stage, err.Error(), 0)
 		return
 	}
+	if !k.acquire(stage, claims) {
+		return
+	}
+	k.app = newProcess(man, pkg, wasm)
+	k.launch()
+}
+
+// acquire has the Security Monitor map every claimed peripheral to its
+// owner core, or none of them; a refusal is reported with the reason.
+func (k *Kernel) acquire(stage string, claims []secmonmsg.Peripheral) bool {
 	var acquired []secmonmsg.Peripheral
 	for _, p := range claims {
 		if _, err := k.ep.Call(mailbox.Secmon, secmonmsg.KindPeripheralAcquire, p.Marshal(), secmonTimeout); err != nil {
@@ -299,12 +312,11 @@ func (k *Kernel) startApp(stage string, man *manifest.Manifest, pkg *image.FS, w
 			for _, a := range acquired {
 				_, _ = k.ep.Call(mailbox.Secmon, secmonmsg.KindPeripheralRelease, a.Marshal(), secmonTimeout)
 			}
-			return
+			return false
 		}
 		acquired = append(acquired, p)
 	}
-	k.app = newProcess(man, pkg, wasm)
-	k.launch()
+	return true
 }
 
 // launch asks the app core to run the current app (again).

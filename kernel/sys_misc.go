@@ -22,26 +22,37 @@ func (k *Kernel) rng() interface{ Read([]byte) (int, error) } {
 
 // --- application.h: intercore sockets -------------------------------------
 
-// socket is an AF_AZSPIO datagram socket connected to a real-time app.
-// Until the real-time cores run (issue #4), no peer ever exists: sends fail
-// with ECONNRESET, as the real kernel answers for an absent component.
+// socket is an AF_AZSPIO datagram socket connected to a real-time app
+// (reference §7.1): datagrams of at most 1024 bytes each way.
 type socket struct {
 	nb
 	peer       string
 	rcvTimeout int64
 	shut       bool
+	rx         [][]byte
 }
 
 func (s *socket) kind() string    { return "socket" }
 func (s *socket) close(k *Kernel) {}
+
+// read returns one datagram, truncated to max (the rest is discarded, as
+// recv on a datagram socket does).
 func (s *socket) read(k *Kernel, max int) ([]byte, kernelmsg.Errno) {
-	if s.shut {
-		return nil, 0
+	if len(s.rx) == 0 {
+		if s.shut {
+			return nil, 0
+		}
+		return nil, kernelmsg.EAGAIN
 	}
-	return nil, kernelmsg.EAGAIN
+	d := s.rx[0]
+	s.rx = s.rx[1:]
+	if len(d) > max {
+		d = d[:max]
+	}
+	return d, 0
 }
 func (s *socket) write(k *Kernel, p []byte) (int, kernelmsg.Errno) { return s.send(k, p) }
-func (s *socket) ready(k *Kernel) (bool, bool)                     { return s.shut, true }
+func (s *socket) ready(k *Kernel) (bool, bool)                     { return len(s.rx) > 0 || s.shut, true }
 
 // maxIntercoreMessage is the azspio MTU (reference §7.1).
 const maxIntercoreMessage = 1024
@@ -50,11 +61,7 @@ func (s *socket) send(k *Kernel, p []byte) (int, kernelmsg.Errno) {
 	if s.shut {
 		return 0, kernelmsg.EPIPE
 	}
-	if len(p) > maxIntercoreMessage {
-		return 0, kernelmsg.EMSGSIZE
-	}
-	k.tr.Emit(trace.Kernel, "intercore.unreachable", trace.Str("to", s.peer), trace.Int("len", int64(len(p))))
-	return 0, kernelmsg.ECONNRESET
+	return k.sendIntercore(s, p)
 }
 
 func sysApplicationConnect(c *call) (kernelmsg.Result, *wait) {

@@ -50,6 +50,10 @@ func ok(v int64) kernelmsg.Result { return kernelmsg.Result{Value: v} }
 func fail(e kernelmsg.Errno) kernelmsg.Result { return kernelmsg.Result{Value: -int64(e)} }
 
 func (k *Kernel) handle(m mailbox.Message) {
+	if m.From == mailbox.Secmon && m.Kind == kernelmsg.KindRTStopped {
+		k.rtStopped(m)
+		return
+	}
 	if m.From != mailbox.Appcore {
 		k.reject(m, mailbox.ErrCodeDenied, m.From.String()+" may not make syscalls")
 		return

@@ -66,6 +66,7 @@ func (k *Kernel) fireAlarms() {
 // for the earliest deadline or timer expiry still pending.
 func (k *Kernel) pump() {
 	k.fireAlarms()
+	k.pumpIntercore()
 	if len(k.waits) == 0 {
 		k.scheduleWake()
 		return

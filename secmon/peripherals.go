@@ -118,3 +118,18 @@ func (pm *peripheralMap) release(p secmonmsg.Peripheral) {
 		}
 	}
 }
+
+// owns reports whether every pin of a peripheral is claimed by its owner and app.
+func (pm *peripheralMap) owns(p secmonmsg.Peripheral) bool {
+	pins, what, err := pinsOf(p)
+	if err != nil {
+		return false
+	}
+	for _, pin := range pins {
+		c, ok := pm.pins[pin]
+		if !ok || c.owner != p.Owner || c.cid != p.ComponentID || c.what != what {
+			return false
+		}
+	}
+	return true
+}

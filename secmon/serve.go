@@ -16,6 +16,8 @@ var allowed = map[mailbox.Kind][]mailbox.Addr{
 	secmonmsg.KindReadApplicationImage:     {mailbox.Kernel},
 	secmonmsg.KindPeripheralAcquire:        {mailbox.Kernel},
 	secmonmsg.KindPeripheralRelease:        {mailbox.Kernel},
+	secmonmsg.KindStartRTCore:              {mailbox.Kernel},
+	secmonmsg.KindRTStopped:                {mailbox.RTCore0, mailbox.RTCore1},
 }
 
 func permitted(k mailbox.Kind, from mailbox.Addr) bool {
@@ -46,6 +48,10 @@ func (s *SecurityMonitor) serve() {
 			s.serveReadImage(m)
 		case secmonmsg.KindPeripheralAcquire, secmonmsg.KindPeripheralRelease:
 			s.servePeripheral(m)
+		case secmonmsg.KindStartRTCore:
+			s.serveStartRTCore(m)
+		case secmonmsg.KindRTStopped:
+			s.forwardRTStopped(m)
 		}
 	}
 }

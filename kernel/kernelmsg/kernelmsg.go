@@ -15,11 +15,13 @@ import (
 const (
 	KindStart     mailbox.Kind = 0x01 // from the Security Monitor: boot the OS
 	KindAppExited mailbox.Kind = 0x30 // from the app core: the app ended
+	KindRTStopped mailbox.Kind = 0x31 // from the Security Monitor: a real-time app ended
 )
 
 func init() {
 	mailbox.RegisterKind(mailbox.Kernel, KindStart, "kernel.Start")
 	mailbox.RegisterKind(mailbox.Kernel, KindAppExited, "kernel.AppExited")
+	mailbox.RegisterKind(mailbox.Kernel, KindRTStopped, "kernel.RTStopped")
 	for k, n := range syscallNames {
 		mailbox.RegisterKind(mailbox.Kernel, k, "kernel."+n)
 	}
@@ -139,4 +141,28 @@ func wrap(what string, err error) error {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
+}
+
+// RTStopped reports that a real-time app ended: string core, string
+// component ID, string reason ("exit", "fault", "watchdog", "crash",
+// "runaway", "load", "stop"), string detail.
+type RTStopped struct {
+	Core, ComponentID, Reason, Detail string
+}
+
+// Marshal encodes r.
+func (r *RTStopped) Marshal() []byte {
+	var e mailbox.Encoder
+	e.String(r.Core)
+	e.String(r.ComponentID)
+	e.String(r.Reason)
+	e.String(r.Detail)
+	return e.Bytes()
+}
+
+// UnmarshalRTStopped decodes an RTStopped.
+func UnmarshalRTStopped(p []byte) (RTStopped, error) {
+	d := mailbox.NewDecoder(p)
+	r := RTStopped{Core: d.String(), ComponentID: d.String(), Reason: d.String(), Detail: d.String()}
+	return r, wrap("RTStopped", d.Finish())
 }

@@ -16,7 +16,10 @@ const (
 	KindReadApplicationImage     mailbox.Kind = 0x40
 	KindPeripheralAcquire        mailbox.Kind = 0x41
 	KindPeripheralRelease        mailbox.Kind = 0x42
+	KindStartRTCore              mailbox.Kind = 0x43 // from the kernel: StartRtCoreByComponentId
+	KindStopRTCore               mailbox.Kind = 0x44 // from the kernel: StopRtCore
 	KindBoot                     mailbox.Kind = 0x80 // from Pluton: the A7 is released
+	KindRTStopped                mailbox.Kind = 0x81 // from a real-time core: its app ended
 )
 
 func init() {
@@ -25,6 +28,9 @@ func init() {
 	mailbox.RegisterKind(mailbox.Secmon, KindPeripheralAcquire, "secmon.PeripheralAcquire")
 	mailbox.RegisterKind(mailbox.Secmon, KindPeripheralRelease, "secmon.PeripheralRelease")
 	mailbox.RegisterKind(mailbox.Secmon, KindBoot, "secmon.Boot")
+	mailbox.RegisterKind(mailbox.Secmon, KindStartRTCore, "secmon.StartRtCore")
+	mailbox.RegisterKind(mailbox.Secmon, KindStopRTCore, "secmon.StopRtCore")
+	mailbox.RegisterKind(mailbox.Secmon, KindRTStopped, "secmon.RTStopped")
 }
 
 // Error codes in KindError replies from the Security Monitor, as
@@ -140,4 +146,58 @@ func wrap(what string, err error) error {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
+}
+
+// Where the intercore ring buffers of real-time core n live, in the A7's
+// SYSRAM: SharedBufferBase + n·SharedBufferSize (emulator-defined place).
+const (
+	SharedBufferBase = 0x80380000
+	SharedBufferSize = 0x8000
+)
+
+// StartRTCore asks the Security Monitor to load the app with a component ID
+// from flash into a real-time core and run it, with the peripherals the
+// kernel acquired for it: u8 core, string component ID, u32 count,
+// peripherals {u16 type, u16 index}. The Security Monitor finds and
+// verifies the image itself: the kernel cannot substitute code.
+type StartRTCore struct {
+	Core        uint8
+	ComponentID string
+	Peripherals []Peripheral // Owner and ComponentID are implied
+}
+
+// Marshal encodes s.
+func (s *StartRTCore) Marshal() []byte {
+	var e mailbox.Encoder
+	e.U8(s.Core)
+	e.String(s.ComponentID)
+	e.U32(uint32(len(s.Peripherals)))
+	for _, p := range s.Peripherals {
+		e.U16(uint16(p.Type))
+		e.U16(p.Index)
+	}
+	return e.Bytes()
+}
+
+// MaxRTPeripherals bounds a StartRTCore request.
+const MaxRTPeripherals = 96
+
+// UnmarshalStartRTCore decodes a StartRTCore.
+func UnmarshalStartRTCore(b []byte) (StartRTCore, error) {
+	d := mailbox.NewDecoder(b)
+	s := StartRTCore{Core: d.U8(), ComponentID: d.String()}
+	n := d.U32()
+	if n > MaxRTPeripherals {
+		return s, fmt.Errorf("StartRTCore: %d peripherals exceed %d", n, MaxRTPeripherals)
+	}
+	for i := uint32(0); i < n && d.Err() == nil; i++ {
+		s.Peripherals = append(s.Peripherals, Peripheral{Type: PeripheralType(d.U16()), Index: d.U16()})
+	}
+	if err := d.Finish(); err != nil {
+		return s, wrap("StartRTCore", err)
+	}
+	if s.Core > 1 {
+		return s, fmt.Errorf("StartRTCore: no real-time core %d", s.Core)
+	}
+	return s, nil
 }

@@ -2,8 +2,9 @@
 /// \brief SPI master interfaces (on the MT3620, an ISU configured as SPI). An app may open
 /// only the interfaces listed in the SpiMaster capability of its manifest.
 ///
-/// Define SPI_STRUCTS_VERSION (to 1, the only version) before including this header; samples
-/// do so in applibs_versions.h.
+/// SPI_STRUCTS_VERSION selects the struct versions: 1, the only version, and the default when
+/// it is not defined (as in the Azure Sphere SDK's header); samples define it in
+/// applibs_versions.h.
 ///
 /// sphere-emu SDK: same names, types, values and signatures as the Azure Sphere applibs header
 /// (reference §6 "spi.h"), including the versioned SPIMaster_Config / SPIMaster_Transfer
@@ -89,11 +90,16 @@ struct z__SPIMaster_Transfer_v1 {
     size_t length;
 };
 
+// Default the SPI_STRUCTS_VERSION version to 1, as the Azure Sphere SDK does.
+#ifndef SPI_STRUCTS_VERSION
+#define SPI_STRUCTS_VERSION 1
+#endif
+
 #if SPI_STRUCTS_VERSION == 1
 typedef struct z__SPIMaster_Config_v1 SPIMaster_Config;
 typedef struct z__SPIMaster_Transfer_v1 SPIMaster_Transfer;
 #else
-#error To use applibs/spi.h you must first #define SPI_STRUCTS_VERSION to 1
+#error To use applibs/spi.h you must first #define a supported SPI_STRUCTS_VERSION (1)
 #endif
 
 typedef struct z__SPIMaster_Config_Base {

@@ -4,8 +4,9 @@
 /// with read() and write() on the returned descriptor, which is non-blocking (read and write
 /// fail with EAGAIN rather than wait) and can be registered with an EventLoop.
 ///
-/// Define UART_STRUCTS_VERSION (to 1, the only version) before including this header; samples
-/// do so in applibs_versions.h.
+/// UART_STRUCTS_VERSION selects the struct versions: 1, the only version, and the default when
+/// it is not defined (as in the Azure Sphere SDK's header); samples define it in
+/// applibs_versions.h.
 ///
 /// sphere-emu SDK: same names, types, values and signatures as the Azure Sphere applibs header
 /// (reference §6 "uart.h"), including the versioned UART_Config struct and the static inline
@@ -84,12 +85,17 @@ typedef enum {
     UART_FlowControl_XONXOFF = 2
 } UART_FlowControl;
 
+// Default the UART_STRUCTS_VERSION version to 1, as the Azure Sphere SDK does.
+#ifndef UART_STRUCTS_VERSION
+#define UART_STRUCTS_VERSION 1
+#endif
+
 #if UART_STRUCTS_VERSION == 1
 /// <summary>The UART configuration (alias of the version chosen by UART_STRUCTS_VERSION).
 /// </summary>
 typedef struct z__UART_Config_v1 UART_Config;
 #else
-#error To use applibs/uart.h you must first #define UART_STRUCTS_VERSION to 1
+#error To use applibs/uart.h you must first #define a supported UART_STRUCTS_VERSION (1)
 #endif
 
 /// <summary>The version header shared by every UART_Config version.</summary>

@@ -1,0 +1,51 @@
+package hw
+
+import "fmt"
+
+// RAM is a range of physical memory that more than one core can reach, such
+// as the A7 SYSRAM where the high-level app and a real-time app share their
+// intercore ring buffers. Each side's firewall decides who may touch it;
+// the RAM itself only checks bounds.
+type RAM struct {
+	base uint32
+	b    []byte
+}
+
+// NewRAM returns size bytes of zeroed memory at physical address base.
+func NewRAM(base, size uint32) *RAM { return &RAM{base: base, b: make([]byte, size)} }
+
+// Base returns the physical address of the first byte.
+func (r *RAM) Base() uint32 { return r.base }
+
+// Size returns the size in bytes.
+func (r *RAM) Size() uint32 { return uint32(len(r.b)) }
+
+// Contains reports whether [addr, addr+n) lies inside the RAM.
+func (r *RAM) Contains(addr, n uint32) bool {
+	return addr >= r.base && uint64(addr-r.base)+uint64(n) <= uint64(len(r.b))
+}
+
+// Read copies len(p) bytes at physical address addr into p.
+func (r *RAM) Read(addr uint32, p []byte) error {
+	if !r.Contains(addr, uint32(len(p))) {
+		return fmt.Errorf("ram: read of %d bytes at %#08x is outside %#08x+%#x: %w", len(p), addr, r.base, len(r.b), ErrInvalid)
+	}
+	copy(p, r.b[addr-r.base:])
+	return nil
+}
+
+// Write copies p to physical address addr.
+func (r *RAM) Write(addr uint32, p []byte) error {
+	if !r.Contains(addr, uint32(len(p))) {
+		return fmt.Errorf("ram: write of %d bytes at %#08x is outside %#08x+%#x: %w", len(p), addr, r.base, len(r.b), ErrInvalid)
+	}
+	copy(r.b[addr-r.base:], p)
+	return nil
+}
+
+// Clear zeroes the RAM.
+func (r *RAM) Clear() {
+	for i := range r.b {
+		r.b[i] = 0
+	}
+}

@@ -1,0 +1,319 @@
+package rtcore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/sys"
+
+	"github.com/sphere-emu/sphere-emu/rtcore/rtcoremsg"
+	"github.com/sphere-emu/sphere-emu/trace"
+)
+
+// faultExit is the exit code a bus fault ends the guest with.
+const faultExit = 0xB05F
+
+// hostModule defines the `mt3620` imports of docs/rt-abi (sdk/rt).
+func (c *Core) hostModule(rt wazero.Runtime) wazero.HostModuleBuilder {
+	b := rt.NewHostModuleBuilder(importModule)
+	i32 := api.ValueTypeI32
+	def := func(name string, params, results int, f api.GoModuleFunc) {
+		ps, rs := make([]api.ValueType, params), make([]api.ValueType, results)
+		for i := range ps {
+			ps[i] = i32
+		}
+		for i := range rs {
+			rs[i] = i32
+		}
+		b.NewFunctionBuilder().WithGoModuleFunction(f, ps, rs).Export(name)
+	}
+	def("mmio_read32", 1, 1, func(ctx context.Context, m api.Module, st []uint64) {
+		c.enter()
+		defer c.leave()
+		st[0] = uint64(c.read32(api.DecodeU32(st[0])))
+	})
+	def("mmio_write32", 2, 0, func(ctx context.Context, m api.Module, st []uint64) {
+		c.enter()
+		defer c.leave()
+		c.write32(api.DecodeU32(st[0]), api.DecodeU32(st[1]))
+	})
+	def("phys_read", 3, 0, func(ctx context.Context, m api.Module, st []uint64) {
+		c.enter()
+		defer c.leave()
+		c.physCopy(m, api.DecodeU32(st[0]), api.DecodeU32(st[1]), api.DecodeU32(st[2]), false)
+	})
+	def("phys_write", 3, 0, func(ctx context.Context, m api.Module, st []uint64) {
+		c.enter()
+		defer c.leave()
+		c.physCopy(m, api.DecodeU32(st[0]), api.DecodeU32(st[1]), api.DecodeU32(st[2]), true)
+	})
+	def("wfi", 0, 0, func(ctx context.Context, m api.Module, st []uint64) {
+		c.enter()
+		defer c.leave()
+		c.wfi()
+	})
+	def("irq_disable", 0, 1, func(ctx context.Context, m api.Module, st []uint64) {
+		c.enter()
+		defer c.leave()
+		prev := uint64(0)
+		if c.masked {
+			prev = 1
+		}
+		c.masked = true
+		st[0] = prev
+	})
+	def("irq_restore", 1, 0, func(ctx context.Context, m api.Module, st []uint64) {
+		c.enter()
+		defer c.leave()
+		c.masked = api.DecodeU32(st[0]) != 0
+		c.dispatch()
+	})
+	return b
+}
+
+// enter and leave bracket every host call: they count activity for the
+// runaway watchdog, pay the access cost, deliver interrupts, and end the
+// app when a stop was requested.
+func (c *Core) enter() {
+	c.inHost.Store(true)
+	c.activity.Add(1)
+	c.checkStop()
+}
+
+func (c *Core) leave() {
+	c.debt += costAccess
+	if c.debt >= payDebtOver {
+		c.pay()
+	}
+	c.dispatch()
+	c.inHost.Store(false)
+}
+
+func (c *Core) pay() {
+	d := c.debt
+	c.debt = 0
+	c.proc.Sleep(d)
+	c.checkStop()
+}
+
+// checkStop ends the guest when the core was killed, stopped, or reset.
+func (c *Core) checkStop() {
+	if c.proc.Killed() {
+		panic(errKilled)
+	}
+	if m, ok := c.ep.TryRecv(); ok && m.Kind == rtcoremsg.KindStop {
+		c.requestStop("stop", "stopped by the Security Monitor")
+	}
+	if c.stopReason != "" {
+		panic(sys.NewExitError(1))
+	}
+}
+
+var errKilled = fmt.Errorf("rtcore: powered off")
+
+// fault reports a bus fault and ends the app: the firewall refused an access.
+func (c *Core) fault(addr uint32, access, why string) {
+	c.tr.Emit(c.dom, "rt.fault", trace.Str("cid", c.app.ComponentID), trace.Str("addr", fmt.Sprintf("%#08x", addr)),
+		trace.Str("access", access), trace.Str("reason", why))
+	c.requestStop("fault", fmt.Sprintf("bus fault: %s of %#08x: %s", access, addr, why))
+	panic(sys.NewExitError(faultExit))
+}
+
+// allowed checks [addr, addr+n) against the firewall regions.
+func (c *Core) allowed(addr, n uint32, access uint8) (string, bool) {
+	for _, r := range c.regions {
+		if addr >= r.Base && uint64(addr-r.Base)+uint64(n) <= uint64(r.Size) {
+			return r.Name, r.Access&access == access
+		}
+	}
+	return "", false
+}
+
+func (c *Core) check(addr, n uint32, access uint8, verb string) {
+	region, ok := c.allowed(addr, n, access)
+	switch {
+	case region == "":
+		c.fault(addr, verb, "no region of this core's firewall maps it")
+	case !ok:
+		c.fault(addr, verb, "region "+region+" does not allow it")
+	}
+}
+
+// block decodes an address of the core's own register space.
+func (c *Core) block(addr uint32) (Block, uint32) {
+	switch base := addr &^ (blockSize - 1); base {
+	case WDTBase:
+		return c.cfg.WDT, addr - base
+	case GPTBase:
+		return c.cfg.GPT, addr - base
+	case UARTBase:
+		return c.cfg.UART, addr - base
+	case MailboxBase:
+		return c.cfg.Mailbox, addr - base
+	}
+	return nil, 0
+}
+
+func (c *Core) read32(addr uint32) uint32 {
+	if addr&3 != 0 {
+		c.fault(addr, "read", "unaligned 32-bit access")
+	}
+	c.check(addr, 4, rtcoremsg.AccessRead, "read")
+	var v uint32
+	var err error
+	switch {
+	case addr >= NVICISER && addr < NVICEnd:
+		v = c.nvicRead(addr)
+	case addr >= IOBase && addr < IOEnd:
+		v, err = c.cfg.IO.IORead32(addr)
+	default:
+		blk, off := c.block(addr)
+		if blk == nil {
+			c.fault(addr, "read", "no device answers at this address")
+		}
+		v, err = blk.Read32(off)
+	}
+	if err != nil {
+		c.fault(addr, "read", err.Error())
+	}
+	return v
+}
+
+func (c *Core) write32(addr, v uint32) {
+	if addr&3 != 0 {
+		c.fault(addr, "write", "unaligned 32-bit access")
+	}
+	c.check(addr, 4, rtcoremsg.AccessWrite, "write")
+	var err error
+	switch {
+	case addr >= NVICISER && addr < NVICEnd:
+		c.nvicWrite(addr, v)
+	case addr >= IOBase && addr < IOEnd:
+		err = c.cfg.IO.IOWrite32(addr, v)
+	default:
+		blk, off := c.block(addr)
+		if blk == nil {
+			c.fault(addr, "write", "no device answers at this address")
+		}
+		err = blk.Write32(off, v)
+	}
+	if err != nil {
+		c.fault(addr, "write", err.Error())
+	}
+}
+
+// physCopy copies between physical memory and the guest's linear memory.
+func (c *Core) physCopy(m api.Module, addr, ptr, n uint32, write bool) {
+	verb, access := "read", uint8(rtcoremsg.AccessRead)
+	if write {
+		verb, access = "write", rtcoremsg.AccessWrite
+	}
+	if n == 0 {
+		return
+	}
+	c.check(addr, n, access, verb)
+	buf, ok := m.Memory().Read(ptr, n)
+	if !ok {
+		c.fault(addr, verb, fmt.Sprintf("the buffer [%#x, +%d) is outside the app's memory", ptr, n))
+	}
+	c.debt += int64(n/4+1) * costAccess
+	switch {
+	case addr >= TCMBase && uint64(addr)+uint64(n) <= TCMBase+TCMSize:
+		tcm, ok := m.Memory().Read(addr-TCMBase, n)
+		if !ok {
+			c.fault(addr, verb, "beyond the TCM the app's memory covers")
+		}
+		if write {
+			copy(tcm, buf)
+		} else {
+			copy(buf, tcm)
+		}
+	case addr >= SYSRAMBase && uint64(addr)+uint64(n) <= SYSRAMBase+SYSRAMSize:
+		if write {
+			copy(c.sysram[addr-SYSRAMBase:], buf)
+		} else {
+			copy(buf, c.sysram[addr-SYSRAMBase:])
+		}
+	case c.cfg.Shared != nil && c.cfg.Shared.Contains(addr, n):
+		var err error
+		if write {
+			err = c.cfg.Shared.Write(addr, buf)
+		} else {
+			err = c.cfg.Shared.Read(addr, buf)
+		}
+		if err != nil {
+			c.fault(addr, verb, err.Error())
+		}
+	default:
+		c.fault(addr, verb, "not memory")
+	}
+}
+
+// NVIC: enable set/clear registers; priorities are stored and ignored.
+func (c *Core) nvicRead(addr uint32) uint32 {
+	switch {
+	case addr >= NVICISER && addr < NVICISER+16:
+		return c.nvic[(addr-NVICISER)/4]
+	case addr >= NVICICER && addr < NVICICER+16:
+		return c.nvic[(addr-NVICICER)/4]
+	}
+	return 0
+}
+
+func (c *Core) nvicWrite(addr, v uint32) {
+	switch {
+	case addr >= NVICISER && addr < NVICISER+16:
+		c.nvic[(addr-NVICISER)/4] |= v
+	case addr >= NVICICER && addr < NVICICER+16:
+		c.nvic[(addr-NVICICER)/4] &^= v
+	}
+}
+
+// pending returns the lowest enabled interrupt whose line is high, or −1.
+func (c *Core) pending() int {
+	for n := 0; n < numIRQs; n++ {
+		if c.nvic[n/32]&(1<<(n%32)) == 0 {
+			continue
+		}
+		if line, ok := c.cfg.IRQLines[n]; ok && line() {
+			return n
+		}
+	}
+	return -1
+}
+
+// dispatch calls the app's rt_irq for each pending interrupt, one at a time
+// (no nesting), unless interrupts are masked.
+func (c *Core) dispatch() {
+	if c.inIRQ || c.masked || c.irqFn == nil {
+		return
+	}
+	for i := 0; i < maxIRQBurst; i++ {
+		n := c.pending()
+		if n < 0 {
+			return
+		}
+		c.inIRQ = true
+		_, err := c.irqFn.Call(c.ctx, uint64(n))
+		c.inIRQ = false
+		if err != nil {
+			panic(err)
+		}
+	}
+	c.tr.Emit(c.dom, "rt.irq-storm", trace.Str("cid", c.app.ComponentID), trace.Int("irq", int64(c.pending())))
+}
+
+// wfi sleeps until an enabled interrupt is pending (even if masked, as on
+// the M4), then delivers it unless masked.
+func (c *Core) wfi() {
+	if c.debt > 0 {
+		c.pay()
+	}
+	for c.pending() < 0 {
+		c.proc.Park()
+		c.checkStop()
+	}
+	c.dispatch()
+}
