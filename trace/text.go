@@ -27,7 +27,8 @@ var verboseOnly = map[string]bool{
 	"mbox.send": true, "mbox.stale": true, "dice.derive": true,
 	"power.stop": true, "power.off": true, "gpio.drive": true,
 	"adc.sample": true, "i2c.xfer": true, "spi.xfer": true, "storage.write": true,
-	"sensor.set": true, "adc.input": true,
+	"sensor.set": true, "adc.input": true, "mbox.post": true, "mbox.swint": true, "wdt.kick": true,
+	"rt.firewall": true, "intercore.send": true, "intercore.recv": true,
 }
 
 // Event writes e as one line.
@@ -218,6 +219,32 @@ func Describe(e *Event) string {
 		return fmt.Sprintf("UART ISU%s %s %s", s("isu"), dir, data)
 	case "api.unimplemented":
 		return s("api") + " is not emulated yet (ENOSYS)"
+	case "rt.launch":
+		return fmt.Sprintf("starting real-time app %q (%s) on %s", s("name"), s("cid"), s("core"))
+	case "rt.firewall":
+		return fmt.Sprintf("%s firewall: %s %s +%s bytes", s("core"), s("region"), s("base"), s("size"))
+	case "rt.load":
+		return fmt.Sprintf("loaded %s into %s (%s bytes of WASM)", s("cid"), s("core"), s("wasm_bytes"))
+	case "rt.start":
+		return "real-time app " + s("cid") + " started"
+	case "rt.uart":
+		return "IO" + s("core") + " UART: " + s("line")
+	case "rt.fault":
+		return fmt.Sprintf("BUS FAULT in %s: %s of %s: %s", s("cid"), s("access"), s("addr"), s("reason"))
+	case "rt.watchdog":
+		return "watchdog expired: resetting the core running " + s("cid")
+	case "rt.stop":
+		return fmt.Sprintf("real-time app %s stopped (%s): %s", s("cid"), s("reason"), s("detail"))
+	case "rt.exit":
+		return fmt.Sprintf("%s's app %s ended (%s); the rest of the device runs on", s("core"), s("cid"), s("reason"))
+	case "rt.restart":
+		return fmt.Sprintf("restarting real-time app %s in %s ns", s("cid"), s("in_ns"))
+	case "intercore.setup":
+		return fmt.Sprintf("intercore channel to core %s: outbound %s, inbound %s", s("core"), s("outbound"), s("inbound"))
+	case "intercore.send":
+		return fmt.Sprintf("intercore: %s bytes to %s", s("len"), s("to"))
+	case "intercore.recv":
+		return fmt.Sprintf("intercore: %s bytes from %s", s("len"), s("from"))
 	case "power.stop":
 		return "stopping: " + s("reason")
 	case "power.off":

@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdlib.h>
 
 #include "abi.h"
 
@@ -158,6 +157,30 @@ static void tz_getrule(const char **p, tz_rule *r)
     }
 }
 
+// wasi-libc's environment (<wasi/libc-environ.h>: __wasilibc_ensure_environ; the environ array
+// is __wasilibc_environ), referenced weakly so that this file never links the environment code
+// by itself. An app that calls none of getenv, setenv, putenv, unsetenv and clearenv (each of
+// which links both) cannot have set TZ, since WASI gives apps no environment, and its module is
+// byte for byte what it would be without time-zone support.
+extern void __wasilibc_ensure_environ(void) __attribute__((__weak__));
+extern char **__wasilibc_environ __attribute__((__weak__));
+
+// The value of the TZ environment variable, or NULL: getenv("TZ").
+static const char *tz_getenv(void)
+{
+    if (&__wasilibc_ensure_environ == NULL || &__wasilibc_environ == NULL) {
+        return NULL;
+    }
+    __wasilibc_ensure_environ();
+    for (char **e = __wasilibc_environ; e != NULL && *e != NULL; e++) {
+        const char *v = *e;
+        if (v[0] == 'T' && v[1] == 'Z' && v[2] == '=') {
+            return v + 3;
+        }
+    }
+    return NULL;
+}
+
 // Whether TZ names a zoneinfo file (":Europe/Paris", "America/New_York"): it starts with ':',
 // or has a '/' before any ',' (rules such as "M10.5.0/3" come after one).
 static bool tz_is_zoneinfo_name(const char *s)
@@ -186,11 +209,11 @@ static bool tz_same_as_last(const char *s)
     return false;
 }
 
-// Reads TZ and, if it changed since the last call, parses it. (This file calls no libc string
+// Reads TZ and, if it changed since the last call, parses it. (This file calls no libc
 // function, so that linking it does not change the layout of modules that use no time zone.)
 static void tz_update(void)
 {
-    const char *s = getenv("TZ");
+    const char *s = tz_getenv();
     if (s == NULL || *s == 0 || tz_is_zoneinfo_name(s)) {
         s = __utc; // unset, empty or a zoneinfo name: UTC, as on a device without zoneinfo files
     }

@@ -9,8 +9,9 @@
 #define MBOX_SW_INT_STS  0x1C /* "SW_RX_INT_STS": pending A7 -> M4 software interrupts; W1C */
 #define MBOX_NF_THRS     0x30
 #define MBOX_NE_THRS     0x34
-#define MBOX_INT_EN      0x38 /* FIFO interrupts (bit0 read, bit1 not-full, bit2 write, bit3 */
-#define MBOX_INT_STS     0x3C /* not-empty); not used by the SDK */
+#define MBOX_INT_EN      0x38 /* FIFO interrupts, MBOX_INT_*; not used by the SDK (sphere-emu */
+#define MBOX_INT_STS     0x3C /* folds them into IRQ 11, where the SDK's handler expects only
+                                 software interrupts) */
 #define MBOX_CMD_POST    0x40
 #define MBOX_DATA_POST   0x44
 #define MBOX_POST_CNT    0x48
@@ -20,6 +21,12 @@
 #define MBOX_SEM         0x60
 
 #define MBOX_FIFO_DEPTH  15
+
+/* FIFO interrupt bits of INT_EN/INT_STS (hdl_mbox.h, as sphere-emu's hw/mbox.go models them). */
+#define MBOX_INT_NE      (1u << 0) /* the A7 -> M4 FIFO holds more than NE_THRS entries */
+#define MBOX_INT_WR      (1u << 1) /* the A7 posted an entry (latched; write 1 to clear) */
+#define MBOX_INT_NF      (1u << 2) /* the M4 -> A7 FIFO has more than NF_THRS free slots */
+#define MBOX_INT_RD      (1u << 3) /* the A7 accepted an entry (latched; write 1 to clear) */
 
 /* Software interrupt bits of the intercore protocol (reference §7.2). */
 #define MBOX_SW_INT_RT_SENT      (1u << 0) /* SW_INT_PORT: RT wrote a message to the outbound ring */
