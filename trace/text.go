@@ -27,7 +27,7 @@ var verboseOnly = map[string]bool{
 	"mbox.send": true, "mbox.stale": true, "dice.derive": true,
 	"power.stop": true, "power.off": true, "gpio.drive": true,
 	"adc.sample": true, "i2c.xfer": true, "spi.xfer": true, "storage.write": true,
-	"sensor.set": true, "adc.input": true, "mbox.post": true, "mbox.swint": true, "wdt.kick": true,
+	"sensor.set": true, "adc.input": true, "mbox.post": true, "mbox.swint": true, "mbox.accept": true, "wdt.kick": true,
 	"rt.firewall": true, "intercore.send": true, "intercore.recv": true,
 }
 

@@ -1,6 +1,7 @@
 /* sphere-emu RT SDK: timers (include/rt/gpt.h). GPT0 and GPT1 share IRQ 1; GPT_ISR says which
  * expired. Register sequence as the RT samples' mt3620-timer.c (disable, enable the interrupt,
- * set the interval, start), with the emulator's microsecond counts. */
+ * set the interval, start); intervals in microseconds become ticks of the 1 kHz clock when they
+ * are whole milliseconds (exact), else of the 32.768 kHz clock (rounded up: never early). */
 
 #include <rt/rt.h>
 
@@ -48,13 +49,15 @@ uint32_t Gpt_NowUs(void)
     if (!gpt3Ready) {
         gpt3Ready = true;
         if ((ReadReg32(MT3620_GPT_BASE, GPT3_CTRL) & GPT3_CTRL_EN) == 0) {
-            WriteReg32(MT3620_GPT_BASE, GPT3_CTRL, GPT3_CTRL_EN);
+            /* As the HelloWorld sample: count microseconds (the default divider) from 0. */
+            WriteReg32(MT3620_GPT_BASE, GPT3_INIT, 0);
+            WriteReg32(MT3620_GPT_BASE, GPT3_CTRL, GPT3_CTRL_OSC_1MHZ | GPT3_CTRL_EN);
         }
     }
     return ReadReg32(MT3620_GPT_BASE, GPT3_CNT);
 }
 
-/* Stops timer t and clears a stale expiry, then (us != 0) starts it. */
+/* Stops timer t and clears a stale expiry, then (us != 0) starts it for us microseconds. */
 static void Launch(int t, uint32_t us, bool repeat)
 {
     uint32_t mask = UINT32_C(1) << t;
@@ -63,13 +66,23 @@ static void Launch(int t, uint32_t us, bool repeat)
     if (us == 0) {
         return;
     }
+    uint32_t ticks;
+    uint32_t clock;
+    if (us % 1000 == 0) {
+        ticks = us / 1000;
+        clock = 0; /* 1 kHz */
+    } else {
+        ticks = (uint32_t)(((uint64_t)us * GPT_FAST_HZ + 999999) / 1000000);
+        clock = GPT_CTRL_32K;
+    }
     EnsureIrq();
     /* GPT_IER is shared by both timers: keep an ISR from changing it between read and write. */
     uint32_t prev = irq_disable();
     SetReg32(MT3620_GPT_BASE, GPT_IER, mask);
     irq_restore(prev);
-    WriteReg32(MT3620_GPT_BASE, icntReg[t], us);
-    WriteReg32(MT3620_GPT_BASE, ctrlReg[t], GPT_CTRL_EN | (repeat ? GPT_CTRL_AUTOREPEAT : 0));
+    WriteReg32(MT3620_GPT_BASE, icntReg[t], ticks);
+    WriteReg32(MT3620_GPT_BASE, ctrlReg[t],
+               GPT_CTRL_EN | clock | (repeat ? GPT_CTRL_AUTOREPEAT : 0));
 }
 
 static int Start(TimerGpt timer, uint32_t us, Callback handler, bool repeat)

@@ -1,7 +1,7 @@
 /* rt-runaway: enables the watchdog (500 ms), kicks it three times 200 ms apart, then stops kicking
  * and idles in wfi, woken every 100 ms by a GPT1 tick so that virtual time advances and the app
- * can say it is still alive. The watchdog must reset the core ~500 ms after the last kick; the
- * app then starts over from RTCoreMain (its banner appears again). */
+ * can say it is still alive. The watchdog must reset the core 500 ms after the last kick; when the
+ * app starts over, its banner says the last reset was the watchdog's (WDT_STA). */
 
 #include <rt/rt.h>
 
@@ -19,7 +19,8 @@ static void HandleTick(void)
 void RTCoreMain(void)
 {
     Uart_Init();
-    Uart_Printf("rt-runaway: starting; watchdog %d ms\r\n", WATCHDOG_MS);
+    Uart_Printf("rt-runaway: starting (last reset: %s); watchdog %d ms\r\n",
+                Wdt_LastResetWasWatchdog() ? "watchdog" : "other", WATCHDOG_MS);
     Wdt_Enable(WATCHDOG_MS);
 
     for (int kick = 1; kick <= 3; kick++) {

@@ -3,7 +3,11 @@
  * Waiting: the emulated core advances virtual time only while it sleeps in wfi (or as it burns
  * fuel), so delays here sleep: Gpt_WaitUs arms GPT0 as a one-shot and calls wfi until it fires.
  * GPT0 therefore belongs to Gpt_WaitUs (and to everything that waits: SetupIntercoreComm, the
- * UART and ADC helpers); use GPT1 for Gpt_StartPeriodic. GPT3 is the free-running clock. */
+ * UART and ADC helpers); use GPT1 for Gpt_StartPeriodic. GPT3 is the free-running clock.
+ *
+ * Intervals are in microseconds. A whole number of milliseconds runs GPT0/1 on their 1 kHz clock
+ * (exact); anything else on the 32.768 kHz clock, rounded up to whole ticks of ~30.5 us (so never
+ * shorter than asked; a periodic timer then runs slightly slow). */
 #pragma once
 
 #include <stdint.h>
