@@ -279,7 +279,7 @@ func (g *guest) wasiModule(rt wazero.Runtime) wazero.HostModuleBuilder {
 	def("sock_accept", p(3), func(ctx context.Context, m api.Module, st []uint64) { ret(st, wasiENOTSUP) })
 	def("sock_recv", p(6), func(ctx context.Context, m api.Module, st []uint64) {
 		e := g.fdRead(m, kernelmsg.KindSockRecv, i32v(st[0]), u32(st[1]), u32(st[2]), u32(st[4]), int64(u32(st[3])))
-		if e == wasiSuccess && !writeU32(m, u32(st[5]), 0) { // ro_flags
+		if e == wasiSuccess && !writeBytes(m, u32(st[5]), []byte{0, 0}) { // ro_flags is a u16
 			e = wasiEFAULT
 		}
 		ret(st, e)

@@ -19,6 +19,7 @@ export SOURCE_DATE_EPOCH=1767225600 # 2026-01-01T00:00:00Z
 
 if [[ "${1:-}" != "--images-only" ]]; then
 	testdata/apps/build.sh
+	testdata/apps/build-rt.sh
 fi
 
 tmp=$(mktemp -d)
@@ -39,9 +40,26 @@ for dir in testdata/apps/*/; do
 		"$bin" image pack-app --manifest "$dir/app_manifest.json" --wasm "$dir/app.wasm" \
 			--key "$keys/app-signing.key.pem" -o "$pkg" >/dev/null
 	fi
-	"$bin" image build --app "$pkg" --keys "$keys" -o "testdata/images/$app.bin" >/dev/null
-	echo "built    testdata/images/$app.bin"
+	case "$app" in
+	rt-*) ;; # real-time apps run next to a high-level app: see the pairs below
+	*)
+		"$bin" image build --app "$pkg" --keys "$keys" -o "testdata/images/$app.bin" >/dev/null
+		echo "built    testdata/images/$app.bin"
+		;;
+	esac
 done
+# Real-time apps, each with a high-level partner whose peripherals do not
+# overlap its own.
+pair() {
+	"$bin" image build --app "testdata/images/$2.imagepackage" --app "testdata/images/$3.imagepackage" \
+		--keys "$keys" -o "testdata/images/$1.bin" >/dev/null
+	echo "built    testdata/images/$1.bin"
+}
+pair intercore intercore-hl rt-echo
+pair rt-hello blink rt-hello
+pair rt-fault blink rt-fault
+pair rt-runaway blink rt-runaway
+pair rt-gpio-adc spi-accel rt-gpio-adc # i2c-accel would not do: ISU2 shares GPIO block 40–43 with the ADC
 # The same sample with security version 2 of every OS stage, for anti-rollback tests.
 "$bin" image build --app testdata/images/blink.imagepackage --keys "$keys" --svn 2 \
 	-o testdata/images/blink-svn2.bin >/dev/null

@@ -55,9 +55,9 @@ done
 if [ -z "$apps" ]; then
     for dir in testdata/apps/*/; do
         name=$(basename "$dir")
-        if [ "$name" = common ]; then
-            continue
-        fi
+        case "$name" in
+        common | rt-*) continue ;; # rt-* are real-time apps: testdata/apps/build-rt.sh
+        esac
         for c in "$dir"*.c; do
             [ -e "$c" ] && apps="$apps $name"
             break

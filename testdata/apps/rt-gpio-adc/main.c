@@ -14,8 +14,8 @@ void RTCoreMain(void)
     Uart_Init();
     Uart_WriteString("rt-gpio-adc: starting\r\n");
 
-    Gpio_SetOutput(LED_PIN);
-    Gpio_Write(LED_PIN, 1); /* off */
+    Gpio_Write(LED_PIN, 1); /* off: set the output latch first, so enabling the output */
+    Gpio_SetOutput(LED_PIN); /* does not flash the LED */
     Gpio_SetInput(BUTTON_PIN);
 
     int led = 1;
