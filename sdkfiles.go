@@ -12,7 +12,7 @@ import "embed"
 // directory. The all: prefixes keep files whose names start with _ or .
 // (wasi-libc-style headers such as __typedef_sigset_t.h).
 //
-//go:embed all:sdk/include all:sdk/lib all:sdk/hardware-definitions sdk/flags.sh
+//go:embed all:sdk/include all:sdk/lib all:sdk/hardware-definitions sdk/flags.sh all:sdk/rt/include all:sdk/rt/lib sdk/rt/flags.sh
 var SDK embed.FS
 
 // TestAppPrivateKey is the PEM private half of the PUBLIC TEST app-signing

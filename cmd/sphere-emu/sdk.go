@@ -102,6 +102,7 @@ given. SOURCE_DATE_EPOCH fixes the build date.`,
 
 func newSDKEnvCmd(cacheDir *string) *cobra.Command {
 	var hwDir string
+	var realtime bool
 	c := &cobra.Command{
 		Use:   "env [--hardware-definitions DIR]",
 		Short: "Print CC, CFLAGS, LDFLAGS and the SDK's paths as shell exports, for other build systems",
@@ -124,7 +125,7 @@ For example:
 			if err != nil {
 				return err
 			}
-			tc, err := newToolchain(sdkDir, hwDir)
+			tc, err := newToolchain(sdkDir, hwDir, realtime)
 			if err != nil {
 				return err
 			}
@@ -142,6 +143,7 @@ For example:
 		},
 	}
 	c.Flags().StringVar(&hwDir, "hardware-definitions", "", "`DIR` whose inc/ goes on the include path")
+	c.Flags().BoolVar(&realtime, "realtime", false, "print the flags for a real-time app (sdk/rt) instead")
 	return c
 }
 
@@ -305,7 +307,7 @@ func sdkBuild(cmd *cobra.Command, o sdkBuildOptions) error {
 		if def != nil {
 			hw = o.HWDir
 		}
-		tc, err := newToolchain(sdkDir, hw)
+		tc, err := newToolchain(sdkDir, hw, m.ApplicationType == manifest.RealTimeCapable)
 		if err != nil {
 			return err
 		}
@@ -463,23 +465,38 @@ type toolchain struct {
 
 // newToolchain returns the toolchain for the SDK unpacked in sdkDir and,
 // if hwDir is not empty, an app whose hardware definitions are in hwDir.
-func newToolchain(sdkDir, hwDir string) (*toolchain, error) {
-	flags, err := sphereemu.SDK.ReadFile("sdk/flags.sh")
+// A real-time app builds against sdk/rt with its own flags (sdk/rt/flags.sh):
+// no WASI, the TCM's 192 KiB, rt_main and rt_irq exported.
+func newToolchain(sdkDir, hwDir string, realtime bool) (*toolchain, error) {
+	flagsFile, prefix := "sdk/flags.sh", "SPHERE_EMU_"
+	if realtime {
+		flagsFile, prefix = "sdk/rt/flags.sh", "SPHERE_EMU_RT_"
+	}
+	flags, err := sphereemu.SDK.ReadFile(flagsFile)
 	if err != nil {
 		return nil, err
 	}
 	vars, err := parseFlagsFile(flags)
 	if err != nil {
-		return nil, fmt.Errorf("bundled sdk/flags.sh: %w", err)
+		return nil, fmt.Errorf("bundled %s: %w", flagsFile, err)
 	}
 	tc := &toolchain{CC: strings.Fields(os.Getenv("CC"))}
 	if len(tc.CC) == 0 {
 		tc.CC = []string{"clang"}
 	}
-	tc.CFLAGS = strings.Fields(vars["SPHERE_EMU_CFLAGS"])
-	tc.LDFLAGS = strings.Fields(vars["SPHERE_EMU_LDFLAGS"])
+	tc.CFLAGS = strings.Fields(vars[prefix+"CFLAGS"])
+	tc.LDFLAGS = strings.Fields(vars[prefix+"LDFLAGS"])
 	if len(tc.CFLAGS) == 0 || len(tc.LDFLAGS) == 0 {
-		return nil, errors.New("bundled sdk/flags.sh: SPHERE_EMU_CFLAGS or SPHERE_EMU_LDFLAGS is empty")
+		return nil, fmt.Errorf("bundled %s: %sCFLAGS or %sLDFLAGS is empty", flagsFile, prefix, prefix)
+	}
+	if realtime {
+		rt := filepath.Join(sdkDir, "rt")
+		tc.CFLAGS = append(tc.CFLAGS, "-I", filepath.Join(rt, "include"))
+		if tc.Sources, err = filepath.Glob(filepath.Join(rt, "lib", "*.c")); err != nil {
+			return nil, err
+		}
+		sort.Strings(tc.Sources)
+		return tc, nil
 	}
 	if hwDir != "" {
 		abs, err := filepath.Abs(hwDir)
