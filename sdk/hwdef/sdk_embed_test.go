@@ -12,11 +12,12 @@ import (
 
 // TestBundledSDK checks that the SDK bundled in sphere-emu (sphereemu.SDK,
 // which `sphere-emu sdk` unpacks) holds exactly the files of the repository's
-// sdk/include, sdk/lib and sdk/hardware-definitions, and sdk/flags.sh:
+// sdk/include, sdk/lib, sdk/hardware-definitions, sdk/rt/include,
+// sdk/rt/lib, sdk/flags.sh and sdk/rt/flags.sh:
 // go:embed silently drops names starting with _ or . unless told otherwise.
 func TestBundledSDK(t *testing.T) {
 	onDisk := map[string][]byte{}
-	for _, dir := range []string{"include", "lib", "hardware-definitions"} {
+	for _, dir := range []string{"include", "lib", "hardware-definitions", "rt/include", "rt/lib"} {
 		root := filepath.Join("..", dir)
 		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() {
@@ -34,6 +35,11 @@ func TestBundledSDK(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	rtFlags, err := os.ReadFile("../rt/flags.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	onDisk["sdk/rt/flags.sh"] = rtFlags
 	b, err := os.ReadFile("../flags.sh")
 	if err != nil {
 		t.Fatal(err)
