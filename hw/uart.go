@@ -96,6 +96,7 @@ type UART struct {
 	loopback bool
 
 	rx          []byte // received, unread bytes
+	lastRx      int64  // virtual time the last byte arrived
 	overflowing bool   // bytes were dropped since the reader last made room
 	dropped     uint64
 
@@ -227,6 +228,13 @@ func (u *UART) Read(p []byte) int {
 	return n
 }
 
+// LastRx returns the virtual time the last received byte arrived.
+func (u *UART) LastRx() int64 { return u.lastRx }
+
+// CharTime returns the time one character takes on the line at the current
+// configuration, in virtual nanoseconds.
+func (u *UART) CharTime() int64 { return u.frameTime(1) }
+
 // Buffered returns the number of received bytes waiting to be read.
 func (u *UART) Buffered() int { return len(u.rx) }
 
@@ -248,6 +256,7 @@ func (u *UART) Inject(p []byte) {
 // does not fit is dropped, with one uart.overflow event per episode (until
 // the reader next takes bytes).
 func (u *UART) receive(p []byte) {
+	u.lastRx = u.now()
 	mask := byte(1<<u.cfg.DataBits - 1)
 	take := min(len(p), UARTRxBufferSize-len(u.rx))
 	for _, b := range p[:take] {

@@ -68,7 +68,28 @@ type uartFile struct {
 
 func (f *uartFile) kind() string    { return "uart" }
 func (f *uartFile) close(k *Kernel) {}
+
+// The UART driver hands received bytes to readers when its RX FIFO holds
+// uartRxThreshold of them, or once the line has been idle for
+// uartRxIdleChars character times (the FIFO's receive timeout), so a burst
+// arrives in one read as on the device (emulator-chosen values).
+const (
+	uartRxThreshold = 16
+	uartRxIdleChars = 4
+)
+
+// rxDeadline is when buffered bytes become readable by the idle timeout.
+func (f *uartFile) rxDeadline() int64 { return f.u.LastRx() + uartRxIdleChars*f.u.CharTime() }
+
+func (f *uartFile) readable(k *Kernel) bool {
+	n := f.u.Buffered()
+	return n >= uartRxThreshold || (n > 0 && k.now() >= f.rxDeadline())
+}
+
 func (f *uartFile) read(k *Kernel, max int) ([]byte, kernelmsg.Errno) {
+	if !f.readable(k) {
+		return nil, kernelmsg.EAGAIN
+	}
 	buf := make([]byte, max)
 	n := f.u.Read(buf)
 	if n == 0 && max > 0 {
@@ -83,7 +104,7 @@ func (f *uartFile) write(k *Kernel, p []byte) (int, kernelmsg.Errno) {
 	}
 	return n, hwErrno(err)
 }
-func (f *uartFile) ready(k *Kernel) (bool, bool) { return f.u.Buffered() > 0, true }
+func (f *uartFile) ready(k *Kernel) (bool, bool) { return f.readable(k), true }
 
 // uartIDBase is the UART_Id of ISU0's UART: mt3620.json numbers the ISU
 // UARTs 4–8 (MT3620_ISU0_UART is 4), while I2C and SPI interfaces are 0–4.

@@ -117,6 +117,11 @@ func (k *Kernel) scheduleWake() {
 			if t, ok := f.(*timerfd); ok && t.next > now && t.next < next {
 				next = t.next
 			}
+			if u, ok := f.(*uartFile); ok && u.u.Buffered() > 0 {
+				if d := u.rxDeadline(); d > now && d < next {
+					next = d
+				}
+			}
 		}
 	}
 	if next == sim.Forever || (k.wakeAt > now && k.wakeAt <= next) {
