@@ -80,6 +80,9 @@ type Kernel struct {
 	clock   clockState
 	random  interface{ Read([]byte) (int, error) }
 	rt      [2]*rtLink // the running real-time apps
+	// updatePending is set while an update waits for apps to allow it
+	// (SysEvent_DeferEvent); updates arrive with issue #6.
+	updatePending bool
 }
 
 // New builds the kernel and opens its mailbox endpoint.

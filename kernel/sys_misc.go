@@ -334,8 +334,8 @@ func sysSysEventDefer(c *call) (kernelmsg.Result, *wait) {
 	if !c.p.manifest.Capabilities.SoftwareUpdateDeferral {
 		return fail(kernelmsg.EACCES), nil
 	}
-	if c.arg(0) != sysEventUpdateReadyForInstall || c.arg(1) < 0 {
-		return fail(kernelmsg.EINVAL), nil
+	if c.arg(0) != sysEventUpdateReadyForInstall || c.arg(1) < 0 || !c.k.updatePending {
+		return fail(kernelmsg.EINVAL), nil // no update is pending until OTA updates exist (issue #6)
 	}
 	c.k.tr.Emit(trace.Kernel, "update.defer", trace.Str("cid", c.p.cid), trace.Int("minutes", c.arg(1)))
 	return ok(0), nil
@@ -345,7 +345,7 @@ func sysSysEventResume(c *call) (kernelmsg.Result, *wait) {
 	if !c.p.manifest.Capabilities.SoftwareUpdateDeferral {
 		return fail(kernelmsg.EACCES), nil
 	}
-	if c.arg(0) != sysEventUpdateReadyForInstall {
+	if c.arg(0) != sysEventUpdateReadyForInstall || !c.k.updatePending {
 		return fail(kernelmsg.EINVAL), nil
 	}
 	c.k.tr.Emit(trace.Kernel, "update.resume", trace.Str("cid", c.p.cid))
@@ -447,6 +447,9 @@ func sysTimeSyncSet(c *call) (kernelmsg.Result, *wait) {
 }
 
 func sysTimeSyncGet(c *call) (kernelmsg.Result, *wait) {
+	if !c.p.manifest.Capabilities.TimeSyncConfig {
+		return fail(kernelmsg.EACCES), nil
+	}
 	if c.k.net.timeSync {
 		return ok(1), nil
 	}
