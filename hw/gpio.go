@@ -113,6 +113,15 @@ func (g *GPIO) Set(n int, value uint8) error {
 	return nil
 }
 
+// Direction returns how pin n is configured (Unconfigured for a pin that
+// does not exist).
+func (g *GPIO) Direction(n int) Direction {
+	if !gpioExists(n) {
+		return Unconfigured
+	}
+	return g.dir[n]
+}
+
 // Get returns the level of pin n: the driven value for outputs, the external
 // level otherwise.
 func (g *GPIO) Get(n int) (uint8, error) {

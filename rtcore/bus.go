@@ -186,6 +186,11 @@ func (c *Core) write32(addr, v uint32) {
 		c.fault(addr, "write", "unaligned 32-bit access")
 	}
 	c.check(addr, 4, rtcoremsg.AccessWrite, "write")
+	// A write can be seen outside the core (a doorbell, a pin, a UART): pay
+	// the time owed first so that nobody sees it early.
+	if c.debt > 0 {
+		c.pay()
+	}
 	var err error
 	switch {
 	case addr >= NVICISER && addr < NVICEnd:
@@ -219,6 +224,9 @@ func (c *Core) physCopy(m api.Module, addr, ptr, n uint32, write bool) {
 		c.fault(addr, verb, fmt.Sprintf("the buffer [%#x, +%d) is outside the app's memory", ptr, n))
 	}
 	c.debt += int64(n/4+1) * costAccess
+	if write {
+		c.pay() // visible to the other side of the shared buffers
+	}
 	switch {
 	case addr >= TCMBase && uint64(addr)+uint64(n) <= TCMBase+TCMSize:
 		tcm, ok := m.Memory().Read(addr-TCMBase, n)

@@ -13,7 +13,7 @@ import (
 	"github.com/sphere-emu/sphere-emu/trace"
 )
 
-var expectKinds = []string{"gpio", "uart_tx", "log", "pwm", "event", "no_event"}
+var expectKinds = []string{"gpio", "uart_tx", "log", "log_value", "pwm", "event", "no_event"}
 
 func (d *decoder) expectation(n *node, path string) (expectation, bool) {
 	o := d.object(n, path)
@@ -45,6 +45,8 @@ func (d *decoder) expectation(n *node, path string) (expectation, bool) {
 		e.c = d.uartExpect(o)
 	case "log":
 		e.c = d.logExpect(o)
+	case "log_value":
+		e.c = d.valueExpect(o)
 	case "pwm":
 		e.c = d.pwmExpect(o)
 	case "event", "no_event":
@@ -286,18 +288,7 @@ func (d *decoder) logExpect(o *object) checker {
 	default:
 		ok = false
 	}
-	if s, has := l.str("stream", false); has {
-		switch s {
-		case "debug", "stdout", "stderr", "any":
-			c.stream = s
-		default:
-			sn, spath := l.get("stream")
-			d.fail(sn, spath, `%q: want "debug" (Log_Debug), "stdout", "stderr" or "any"`, s)
-			ok = false
-		}
-	} else if l.has("stream") {
-		ok = false
-	}
+	c.stream, ok = d.stream(l, ok)
 	l.finish()
 	var cok bool
 	c.count, cok = d.count(o)
@@ -307,6 +298,51 @@ func (d *decoder) logExpect(o *object) checker {
 	return c
 }
 
+// stream reads the optional "stream" of a log expectation: which lines count.
+func (d *decoder) stream(l *object, ok bool) (string, bool) {
+	s, has := l.str("stream", false)
+	if !has {
+		return "debug", ok && !l.has("stream")
+	}
+	switch s {
+	case "debug", "stdout", "stderr", "any", "rt":
+		return s, ok
+	}
+	sn, spath := l.get("stream")
+	d.fail(sn, spath, `%q: want "debug" (Log_Debug), "stdout", "stderr" or "any" (the app's output), or "rt" (the real-time cores' debug UARTs)`, s)
+	return "debug", false
+}
+
+// streamSuffix describes a stream that is not the default.
+func streamSuffix(stream string) string {
+	switch stream {
+	case "stdout", "stderr":
+		return " on " + stream
+	case "any":
+		return " on any stream"
+	case "rt":
+		return " on the RT UART"
+	}
+	return ""
+}
+
+// lineOf returns the text of e if it is an output line of stream.
+func lineOf(stream string, e *trace.Event) (string, bool) {
+	switch e.Ev {
+	case "app.log":
+		return e.Str("line"), stream == "debug" || stream == "any"
+	case "app.output":
+		s := e.Str("stream")
+		return e.Str("line"), stream == "any" || stream == s
+	case "rt.uart":
+		return e.Str("line"), stream == "rt"
+	}
+	return "", false
+}
+
+// streamKind names the lines of a stream in reports: "log lines", "RT UART lines".
+var streamKind = map[string]string{"debug": "log", "stdout": "stdout", "stderr": "stderr", "any": "output", "rt": "RT UART"}
+
 func (c *logCheck) what() string {
 	if c.re != nil {
 		return "matches " + strconv.Quote(c.re.String())
@@ -315,26 +351,7 @@ func (c *logCheck) what() string {
 }
 
 func (c *logCheck) describe() string {
-	d := "log " + c.what()
-	switch c.stream {
-	case "stdout", "stderr":
-		d += " on " + c.stream
-	case "any":
-		d += " on any stream"
-	}
-	return d + countSuffix(c.count)
-}
-
-// lineOf returns the text of e if it is an output line of the stream.
-func (c *logCheck) lineOf(e *trace.Event) (string, bool) {
-	switch e.Ev {
-	case "app.log":
-		return e.Str("line"), c.stream == "debug" || c.stream == "any"
-	case "app.output":
-		s := e.Str("stream")
-		return e.Str("line"), c.stream == "any" || c.stream == s
-	}
-	return "", false
+	return "log " + c.what() + streamSuffix(c.stream) + countSuffix(c.count)
 }
 
 func (c *logCheck) check(w window, events []trace.Event) (bool, string) {
@@ -345,7 +362,7 @@ func (c *logCheck) check(w window, events []trace.Event) (bool, string) {
 		if !w.has(e.T) {
 			continue
 		}
-		line, ok := c.lineOf(e)
+		line, ok := lineOf(c.stream, e)
 		if !ok {
 			continue
 		}
@@ -355,7 +372,7 @@ func (c *logCheck) check(w window, events []trace.Event) (bool, string) {
 			n++
 		}
 	}
-	kind := map[string]string{"debug": "log", "stdout": "stdout", "stderr": "stderr", "any": "output"}[c.stream]
+	kind := streamKind[c.stream]
 	verb := "contained " + strconv.Quote(c.contains)
 	if c.re != nil {
 		verb = "matched " + strconv.Quote(c.re.String())

@@ -1,8 +1,10 @@
 // Package scenario drives a device's inputs on the virtual timeline and
 // checks what it did: a scenario file lists inputs (button presses, GPIO
 // levels, ADC voltages and waveforms, UART bytes, accelerometer, gyroscope
-// and temperature readings) at virtual times, and expectations about the
-// trace (GPIO toggles, UART output, log lines, PWM settings, any event).
+// and temperature readings, and plants: physical processes that react to
+// the app's outputs, such as a heated water tank) at virtual times, and
+// expectations about the trace (GPIO toggles, UART output, log lines and
+// the numbers in them, PWM settings, any event).
 //
 // Inputs act on an hw.Board through the simulation's scheduler, so a run
 // with a scenario is as deterministic as one without. Expectations read
@@ -64,6 +66,13 @@ type action interface {
 type step struct {
 	at int64
 	do func(b *hw.Board)
+}
+
+// runner is an action that goes on acting after it starts, scheduling its
+// own steps (a plant's ticks). Its steps method returns only its start, for
+// counting and Horizon.
+type runner interface {
+	run(at int64, b *hw.Board, schedule func(at int64, f func()))
 }
 
 // Parse reads a scenario from JSON (when the first non-blank character is
@@ -152,7 +161,7 @@ func (d *decoder) scenario(root *node) *Scenario {
 	return s
 }
 
-var inputKinds = []string{"button", "gpio", "adc", "uart", "accel", "gyro", "temperature"}
+var inputKinds = []string{"button", "gpio", "adc", "uart", "accel", "gyro", "temperature", "plant"}
 
 func (d *decoder) input(n *node, path string) (input, bool) {
 	o := d.object(n, path)
@@ -198,6 +207,18 @@ func (d *decoder) input(n *node, path string) (input, bool) {
 	case "temperature":
 		if v, vok := o.number("temperature", true); vok {
 			act = temperature(v)
+		}
+	case "plant":
+		act = d.plantInput(o)
+		if act != nil && o.has("repeat") {
+			n, path := o.get("repeat")
+			d.fail(n, path, "a plant runs from its start to the end of the run; it cannot repeat")
+			ok = false
+		}
+		if t, isTank := act.(tankPlant); isTank && t.hasRefill && in.at > t.refillAt {
+			n, path := o.get("plant")
+			d.fail(n, field(path, "refill_at"), "%s is before the tank starts (%s)", fmtTime(t.refillAt), fmtTime(in.at))
+			ok = false
 		}
 	}
 	o.finish()
@@ -577,7 +598,12 @@ func (s *Scenario) Apply(schedule func(at int64, f func()), b *hw.Board) error {
 	}
 	for _, in := range s.inputs {
 		for k := range in.count {
-			for _, st := range in.act.steps(in.at + k*in.every) {
+			at := in.at + k*in.every
+			if r, ok := in.act.(runner); ok {
+				schedule(at, func() { r.run(at, b, schedule) })
+				continue
+			}
+			for _, st := range in.act.steps(at) {
 				schedule(st.at, func() { st.do(b) })
 			}
 		}

@@ -60,6 +60,7 @@ pair rt-hello blink rt-hello
 pair rt-fault blink rt-fault
 pair rt-runaway blink rt-runaway
 pair rt-gpio-adc spi-accel rt-gpio-adc # i2c-accel would not do: ISU2 shares GPIO block 40–43 with the ADC
+pair dw100 dw100-hl rt-dw100
 # The same sample with security version 2 of every OS stage, for anti-rollback tests.
 "$bin" image build --app testdata/images/blink.imagepackage --keys "$keys" --svn 2 \
 	-o testdata/images/blink-svn2.bin >/dev/null
