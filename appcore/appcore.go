@@ -8,14 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync/atomic"
-	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/sphere-emu/sphere-emu/appcore/appcoremsg"
+	"github.com/sphere-emu/sphere-emu/fuel"
 	"github.com/sphere-emu/sphere-emu/kernel/kernelmsg"
 	"github.com/sphere-emu/sphere-emu/mailbox"
 	"github.com/sphere-emu/sphere-emu/sim"
@@ -26,20 +25,15 @@ import (
 // 64 KiB WASM pages (reference §1.2).
 const MemoryLimitPages = 4
 
-// DefaultHostWatchdog is how long, in host time, an app may compute without
-// making a syscall before it is stopped as a runaway.
-const DefaultHostWatchdog = 10 * time.Second
-
 // Config holds what the app core is built from.
 type Config struct {
 	Bus    *mailbox.Bus
 	Tracer *trace.Tracer
 	// Cache is the wazero compilation cache shared by devices; nil compiles afresh.
 	Cache wazero.CompilationCache
-	// HostWatchdog stops an app that runs this long in host time without
-	// a syscall (0 = DefaultHostWatchdog). It only fires for a runaway
-	// guest; the virtual-time schedule does not depend on it.
-	HostWatchdog time.Duration
+	// RunawayLimit is the virtual time an app may compute without a
+	// syscall before it is killed as a runaway (0 = RunawayLimit).
+	RunawayLimit int64
 	// OnFirstInstruction, if set, is called just before the app's entry point runs.
 	OnFirstInstruction func()
 }
@@ -55,8 +49,8 @@ type Appcore struct {
 
 // New builds the app core and opens its mailbox endpoint.
 func New(c Config) *Appcore {
-	if c.HostWatchdog == 0 {
-		c.HostWatchdog = DefaultHostWatchdog
+	if c.RunawayLimit == 0 {
+		c.RunawayLimit = RunawayLimit
 	}
 	return &Appcore{cfg: c, ep: c.Bus.Open(mailbox.Appcore, 0), tr: c.Tracer}
 }
@@ -92,9 +86,9 @@ func (a *Appcore) runApp(req appcoremsg.StartApp) kernelmsg.AppExited {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
-	rc := wazero.NewRuntimeConfig().
-		WithMemoryLimitPages(MemoryLimitPages).
-		WithCloseOnContextDone(true)
+	// No WithCloseOnContextDone: the fuel counter brings the guest back to
+	// the host at least once per quantum, deterministically.
+	rc := wazero.NewRuntimeConfig().WithMemoryLimitPages(MemoryLimitPages)
 	if a.cfg.Cache != nil {
 		rc = rc.WithCompilationCache(a.cfg.Cache)
 	}
@@ -102,13 +96,21 @@ func (a *Appcore) runApp(req appcoremsg.StartApp) kernelmsg.AppExited {
 	defer rt.Close(context.Background())
 
 	g := &guest{a: a, ctx: ctx, args: append([]string{req.Name}, req.Args...)}
+	g.meter.g = g
+	wasm, err := instrument(req.Wasm)
+	if err != nil {
+		return a.loadFailed("meter", err)
+	}
+	if _, err := g.fuelModule(rt).Instantiate(ctx); err != nil {
+		return a.loadFailed("fuel host module", err)
+	}
 	if _, err := g.wasiModule(rt).Instantiate(ctx); err != nil {
 		return a.loadFailed("WASI host module", err)
 	}
 	if _, err := g.hostModule(rt).Instantiate(ctx); err != nil {
 		return a.loadFailed("applibs host module", err)
 	}
-	cm, err := compile(ctx, rt, req.Wasm)
+	cm, err := compile(ctx, rt, wasm)
 	if err != nil {
 		return a.loadFailed("compile", err)
 	}
@@ -123,6 +125,9 @@ func (a *Appcore) runApp(req appcoremsg.StartApp) kernelmsg.AppExited {
 		return a.loadFailed("instantiate", err)
 	}
 	g.mod = mod
+	if !g.meter.start(mod) {
+		return a.loadFailed("meter", errors.New("the instrumented module exports no fuel counter"))
+	}
 	g.syncClock()
 	start := mod.ExportedFunction("_start")
 	if start == nil {
@@ -132,9 +137,7 @@ func (a *Appcore) runApp(req appcoremsg.StartApp) kernelmsg.AppExited {
 	if a.cfg.OnFirstInstruction != nil {
 		a.cfg.OnFirstInstruction()
 	}
-	stopWatchdog := g.watch(cancel, a.cfg.HostWatchdog)
 	_, err = start.Call(ctx)
-	stopWatchdog()
 	if a.proc.Killed() {
 		panic(sim.ErrKilled) // powered off while the app was blocked in a syscall
 	}
@@ -160,9 +163,10 @@ func (a *Appcore) result(err error, g *guest) kernelmsg.AppExited {
 	if err == nil {
 		return kernelmsg.AppExited{Code: 0}
 	}
-	if g.killed.Load() {
-		a.tr.Emit(trace.Appcore, "app.crash", trace.Str("cid", a.cid), trace.Int("signal", sigKILL), trace.Str("detail", "runaway: no syscall for "+a.cfg.HostWatchdog.String()+" of host time"))
-		return kernelmsg.AppExited{Signal: sigKILL, Detail: "killed by the host watchdog"}
+	if g.runaway {
+		detail := fmt.Sprintf("runaway: computed %s of virtual time without a syscall", sim.FormatTime(g.meter.compute))
+		a.tr.Emit(trace.Appcore, "app.crash", trace.Str("cid", a.cid), trace.Int("signal", sigKILL), trace.Str("detail", detail))
+		return kernelmsg.AppExited{Signal: sigKILL, Detail: detail}
 	}
 	if g.termSignal != 0 {
 		a.tr.Emit(trace.Appcore, "app.terminated", trace.Str("cid", a.cid), trace.Int("signal", int64(g.termSignal)))
@@ -208,7 +212,7 @@ func compile(ctx context.Context, rt wazero.Runtime, wasm []byte) (cm wazero.Com
 func checkImports(cm wazero.CompiledModule) error {
 	for _, f := range cm.ImportedFunctions() {
 		mod, name, _ := f.Import()
-		if mod != wasiModuleName && mod != hostModuleName {
+		if mod != wasiModuleName && mod != hostModuleName && mod != fuel.DefaultImportModule {
 			return fmt.Errorf("the module imports %s.%s; apps may import only %s and wasi_snapshot_preview1", mod, name, hostModuleName)
 		}
 	}
@@ -223,48 +227,13 @@ type guest struct {
 	args       []string
 	wallOffset int64 // clock_settime's shift of CLOCK_REALTIME, from the kernel
 	termSignal int32 // the signal that terminated the app, if any
-	inHost     atomic.Bool
-	activity   atomic.Uint64
-	killed     atomic.Bool
+	meter      meter
+	runaway    bool
 }
 
-// block runs f (which may park the app core's process) marked as host time,
-// so the runaway watchdog does not count it.
-func (g *guest) block(f func()) {
-	g.inHost.Store(true)
-	f()
-	g.activity.Add(1)
-	g.inHost.Store(false)
-}
-
-// watch starts the host-time watchdog: if the guest runs limit without
-// entering the host, cancel stops it. It returns a function that stops the watchdog.
-func (g *guest) watch(cancel func(), limit time.Duration) func() {
-	done := make(chan struct{})
-	go func() {
-		tick := time.NewTicker(limit / 4)
-		defer tick.Stop()
-		last, idle := g.activity.Load(), 0
-		for {
-			select {
-			case <-done:
-				return
-			case <-tick.C:
-			}
-			now := g.activity.Load()
-			if now != last || g.inHost.Load() {
-				last, idle = now, 0
-				continue
-			}
-			if idle++; idle >= 4 {
-				g.killed.Store(true)
-				cancel()
-				return
-			}
-		}
-	}()
-	return func() { close(done) }
-}
+// block runs f, which may park the app core's process (a syscall, a
+// sleep, a preemption).
+func (g *guest) block(f func()) { f() }
 
 // syscall sends one syscall to the kernel and returns its result with the
 // value in the guest's errno numbering. A blocking syscall waits in virtual
@@ -273,6 +242,7 @@ func (g *guest) watch(cancel func(), limit time.Duration) func() {
 // is terminated.
 func (g *guest) syscall(kind mailbox.Kind, args kernelmsg.Args) kernelmsg.Result {
 	var r kernelmsg.Result
+	g.meter.syscall()
 	g.block(func() {
 		resp, err := g.a.ep.Call(mailbox.Kernel, kind, args.Marshal(), 0)
 		if err == nil {

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/tetratelabs/wazero"
 
@@ -54,9 +53,9 @@ type Config struct {
 	// crashes, with back-off, as the real OS does; without it the run stops
 	// at the app's first exit.
 	RestartApps bool
-	// HostWatchdog stops an app that computes this long in host time
-	// without a syscall (0 = appcore.DefaultHostWatchdog).
-	HostWatchdog time.Duration
+	// RunawayLimit is the virtual time a high-level app may compute
+	// without a syscall before it is killed (0 = appcore.RunawayLimit).
+	RunawayLimit int64
 }
 
 // Result says how a run ended.
@@ -163,7 +162,7 @@ func (d *Device) start() {
 		c := rtcore.New(rtcore.Config{Core: core, Bus: d.bus, Tracer: d.tr,
 			Mailbox: mb, GPT: gpt, WDT: wdt, UART: hw.NewM4UART(core, d.tr), IO: d.board, Shared: shared,
 			IRQLines: map[int]func() bool{rtcore.IRQGPT: gpt.IRQ, rtcore.IRQMailbox: mb.M4IRQ},
-			Cache:    cfg.Cache, HostWatchdog: cfg.HostWatchdog})
+			Cache:    cfg.Cache})
 		mb.OnM4IRQ(c.Interrupt)
 		gpt.OnIRQ(c.Interrupt)
 		wdt.OnExpire(c.WatchdogExpired)
@@ -176,7 +175,7 @@ func (d *Device) start() {
 		links[core] = kernel.RTLink{Mailbox: mb, Shared: shared}
 	}
 	d.kernel = kernel.New(kernel.Config{Bus: d.bus, Tracer: d.tr, Board: d.board, Storage: d.storage, RestartApps: cfg.RestartApps, RT: links})
-	d.appcore = appcore.New(appcore.Config{Bus: d.bus, Tracer: d.tr, Cache: cfg.Cache, HostWatchdog: cfg.HostWatchdog, OnFirstInstruction: func() {
+	d.appcore = appcore.New(appcore.Config{Bus: d.bus, Tracer: d.tr, Cache: cfg.Cache, RunawayLimit: cfg.RunawayLimit, OnFirstInstruction: func() {
 		d.result.AppStarted = true
 		if cfg.OnFirstInstruction != nil {
 			cfg.OnFirstInstruction()

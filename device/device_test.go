@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 	"github.com/tetratelabs/wazero"
@@ -277,7 +276,7 @@ func TestForeignRootKeyRefusesEverything(t *testing.T) {
 }
 
 func TestRunawayAppIsKilledAndTheDeviceSurvives(t *testing.T) {
-	res, rec := boot(t, readImage(t, "spin.bin"), 10*sim.Second, func(c *device.Config) { c.HostWatchdog = 200 * time.Millisecond })
+	res, rec := boot(t, readImage(t, "spin.bin"), 10*sim.Second, func(c *device.Config) { c.RunawayLimit = 200 * sim.Millisecond })
 	require.True(t, res.AppExited)
 	require.EqualValues(t, 9, res.Signal, "killed")
 	e, ok := rec.First("app.crash")
@@ -343,7 +342,7 @@ func FuzzMailboxCorruption(f *testing.F) {
 	f.Fuzz(func(t *testing.T, index, offset uint16, xor byte) {
 		rec := &trace.Recorder{}
 		d, err := device.New(device.Config{Image: sphereemu.SampleImage, Seed: 1, DeviceSeed: 1, Cache: cache, Sinks: []trace.Sink{rec},
-			HostWatchdog: 100 * time.Millisecond}) // a corrupted module may spin
+			RunawayLimit: 100 * sim.Millisecond}) // a corrupted module may spin
 		require.NoError(t, err)
 		defer d.Close()
 		n := 0
@@ -411,10 +410,11 @@ func TestMalformedModulesAreRefusedNotFatal(t *testing.T) {
 		wasm []byte
 		want string
 	}{
-		"empty":            {nil, "compile"},
-		"not wasm":         {[]byte("#!/bin/sh\necho hi\n"), "compile"},
-		"truncated":        {blink[:len(blink)/2], "compile"},
-		"validator panics": {panics, "wazero panicked"},
+		// The fuel pass reads the module first and names the problem.
+		"empty":            {nil, "meter fuel: header section, offset 0x0: unexpected end"},
+		"not wasm":         {[]byte("#!/bin/sh\necho hi\n"), "not a WebAssembly module (bad magic)"},
+		"truncated":        {blink[:len(blink)/2], "unexpected end of code"},
+		"validator panics": {panics, "type index 84 out of range"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -456,7 +456,7 @@ func FuzzSyscalls(f *testing.F) {
 	f.Add(uint8(7), uint16(0x60), []byte{})
 	tour := readImage(f, "applibs-tour.bin")
 	f.Fuzz(func(t *testing.T, index uint8, kind uint16, payload []byte) {
-		d, err := device.New(device.Config{Image: tour, Seed: 1, Cache: cache, HostWatchdog: 200 * time.Millisecond})
+		d, err := device.New(device.Config{Image: tour, Seed: 1, Cache: cache, RunawayLimit: 200 * sim.Millisecond})
 		require.NoError(t, err)
 		defer d.Close()
 		n := 0

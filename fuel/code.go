@@ -165,6 +165,8 @@ func (w *rewriter) decode(r *reader) (bulk bool) {
 	w.segs = w.segs[:0]
 	w.frames = append(w.frames[:0], frame{})
 	cur := segment{at: 0, check: true}
+	loops := 0              // loops open at the current instruction
+	callOutsideLoop := false // a call that is not inside a loop
 
 	// endSeg closes the current segment. A zero-cost check is dropped when
 	// another check follows at once (a loop header) or the function ends
@@ -227,6 +229,10 @@ func (w *rewriter) decode(r *reader) (bulk bool) {
 		case op == 0x11 || op == 0x13: // call_indirect, return_call_indirect
 			r.u32("type index")
 			r.u32("table index")
+		case op == 0x14 || op == 0x15: // call_ref, return_call_ref
+			r.u32("type index")
+		case op == 0xd5 || op == 0xd6: // br_on_null, br_on_non_null
+			target(at, r.u32("label"))
 		case op == 0x1a || op == 0x1b: // drop, select
 		case op == 0x1c: // select t*
 			n := r.count("select type count", 1)
@@ -253,8 +259,8 @@ func (w *rewriter) decode(r *reader) (bulk bool) {
 			r.bytes(8)
 		case op >= 0x45 && op <= 0xc4: // numeric, sign extension
 		case op == 0xd0: // ref.null
-			r.refType()
-		case op == 0xd1: // ref.is_null
+			r.refNull()
+		case op == 0xd1 || op == 0xd4: // ref.is_null, ref.as_non_null
 		case op == 0xd2: // ref.func
 			in.kind, in.fidx = kindFuncRef, r.u32("function index")
 		case op == prefixMisc:
@@ -291,7 +297,12 @@ func (w *rewriter) decode(r *reader) (bulk bool) {
 				in.kind, bulk = kindBulkTab, true
 			}
 		case op == prefixSIMD:
-			sub = r.u32("0xfd sub-opcode")
+			// wazero v1.12.0 reads the SIMD sub-opcode as one byte, not as
+			// the LEB128 u32 of the specification. Decoding as it does keeps
+			// instruction boundaries identical to the engine's: a canonical
+			// encoding of an opcode >= 0x80 (XX 01) is then the instruction
+			// followed by 01, a nop, which is exactly what wazero runs.
+			sub = uint32(r.byte())
 			switch simdImmediates(sub) {
 			case simdNone:
 			case simdMemarg:
@@ -307,7 +318,7 @@ func (w *rewriter) decode(r *reader) (bulk bool) {
 				r.failAt(at, opName(), "unknown SIMD instruction")
 			}
 		case op == prefixAtomic:
-			sub = r.u32("0xfe sub-opcode")
+			sub = uint32(r.byte()) // one byte, as wazero reads it (all are < 0x80)
 			switch {
 			case sub <= 2 || (sub >= 0x10 && sub <= 0x4e):
 				w.memarg(r, at, opName)
@@ -319,11 +330,17 @@ func (w *rewriter) decode(r *reader) (bulk bool) {
 				r.failAt(at, opName(), "unknown atomic instruction")
 			}
 		default:
-			r.failAt(at, opName(), "unsupported instruction (exception handling, typed function references and GC are not supported)")
+			r.failAt(at, opName(), "unsupported instruction (exception handling and GC are not supported)")
 		}
 		in.end = uint32(r.p)
 		w.instrs = append(w.instrs, in)
 		cur.cost += Cost(op, sub)
+		switch op {
+		case 0x10, 0x11, 0x12, 0x13, 0x14, 0x15: // call, call_indirect, return_call*, call_ref
+			if loops == 0 {
+				callOutsideLoop = true
+			}
+		}
 
 		// Control flow: frames and segments.
 		top := &w.frames[len(w.frames)-1]
@@ -331,6 +348,7 @@ func (w *rewriter) decode(r *reader) (bulk bool) {
 		case 0x02: // block: entering is unconditional, the segment goes on
 			w.frames = append(w.frames, frame{op: op, dead: cur.dead})
 		case 0x03: // loop: a branch target; check at its header
+			loops++
 			w.frames = append(w.frames, frame{op: op, dead: cur.dead})
 			endSeg(true)
 			next(true, cur.dead)
@@ -348,11 +366,24 @@ func (w *rewriter) decode(r *reader) (bulk bool) {
 		case 0x0b: // end
 			f := *top
 			w.frames = w.frames[:len(w.frames)-1]
+			if f.op == 0x03 {
+				loops--
+			}
 			switch {
 			case len(w.frames) == 0: // the function's end
 				endSeg(true)
 				if !r.eof() {
 					r.fail("%d bytes after the end of the function", r.left())
+				}
+				if !callOutsideLoop && len(w.segs) > 0 && w.segs[0].at == 0 && w.segs[0].check {
+					// Every call is inside a loop, so behind a loop
+					// header's check: the entry needs no check. Without
+					// one the function runs a bounded loop-free path
+					// before a loop check or its return.
+					w.segs[0].check = false
+					if w.segs[0].cost == 0 {
+						w.segs = w.segs[1:]
+					}
 				}
 				return bulk
 			case f.op == 0x04 || (f.op == 0x02 && f.targeted):
@@ -362,27 +393,27 @@ func (w *rewriter) decode(r *reader) (bulk bool) {
 			}
 			// An untargeted block's end or a loop's end is reached only by
 			// falling through: the segment goes on.
-		case 0x0d: // br_if
+		case 0x0d, 0xd5, 0xd6: // br_if, br_on_null, br_on_non_null
 			endSeg(false)
 			next(false, cur.dead)
-		case 0x00, 0x0c, 0x0e, 0x0f, 0x12, 0x13: // unreachable, br, br_table, return, return_call*
+		case 0x00, 0x0c, 0x0e, 0x0f, 0x12, 0x13, 0x15: // unreachable, br, br_table, return, return_call*
 			endSeg(false)
 			next(false, true)
 		}
 	}
 }
 
+// blockType skips a block type, decoded as wazero v1.12.0 decodes it: an
+// s33 that is empty (-64), a value type, a typed reference followed by its
+// heap type, or a type index.
 func (w *rewriter) blockType(r *reader) {
-	if r.eof() {
-		r.fail("missing block type")
-	}
-	c := r.peek()
-	if c == 0x40 || isValType(c) {
-		r.p++
-		return
-	}
 	at := r.p
-	if t := r.s33("block type"); t < 0 || t >= int64(len(w.m.types)) {
+	switch t := r.s33("block type"); {
+	case t == -64, t >= -5 && t <= -1, t == -16, t == -17, t == -23:
+	case t == -29 || t == -28: // (ref null ht), (ref ht)
+		r.heapType()
+	case t >= 0 && t < int64(len(w.m.types)):
+	default:
 		r.failAt(at, "", "unsupported block type %d", t)
 	}
 }
@@ -414,8 +445,6 @@ func simdImmediates(sub uint32) int {
 		return simdLane
 	case sub >= 0x54 && sub <= 0x5b: // load/store lane
 		return simdMemargLane
-	case sub > 0xff:
-		return simdUnknown
 	}
 	switch sub {
 	case 0x9a, 0xa2, 0xa5, 0xa6, 0xaf, 0xb0, 0xb2, 0xb3, 0xb4, 0xbb, 0xc2, 0xc5, 0xc6, 0xcf,

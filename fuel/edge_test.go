@@ -152,9 +152,9 @@ func TestRefusals(t *testing.T) {
 		{"unknown section", wasmModule(sec(14, nil)), "header", "", "unknown section id 14"},
 		{"out of order", wasmModule(sec(secFunction, vec()), sec(secType, vec())), "type", "", "out of order"},
 		{"try", fnBody(0x06, 0x40, 0x0b), "code", "0x06", "unsupported instruction"},
-		{"call_ref", fnBody(0x14, 0), "code", "0x14", "unsupported instruction"},
+		{"throw", fnBody(0x08, 0), "code", "0x08", "unsupported instruction"},
+		{"try_table", fnBody(0x1f, 0x40, 0, 0x0b), "code", "0x1f", "unsupported instruction"},
 		{"unassigned SIMD", fnBody(0xfd, 0x9a, 0x01), "code", "0xfd 0x9a", "unknown SIMD"},
-		{"relaxed SIMD", fnBody(0xfd, 0x80, 0x02), "code", "0xfd 0x100", "unknown SIMD"},
 		{"unknown 0xfc", fnBody(0xfc, 18), "code", "0xfc 0x12", "unknown instruction"},
 		{"overlong LEB", fnBody(0x41, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00, 0x1a), "code", "", "overlong LEB128"},
 		{"overflowing LEB", fnBody(0x41, 0x80, 0x80, 0x80, 0x80, 0x10, 0x1a), "code", "", "overflows"},
@@ -171,8 +171,10 @@ func TestRefusals(t *testing.T) {
 			"function", "", "no code section"},
 		{"huge count", wasmModule(sec(secType, []byte{0xff, 0xff, 0xff, 0xff, 0x0f})), "type", "", "exceeds"},
 		{"gc type", wasmModule(sec(secType, vec([]byte{0x5f, 0, 0}))), "type", "", "unsupported type form"},
-		{"typed ref local", wasmModule(sec(secType, vec(functype(nil, nil))), sec(secFunction, vec(u32(0))),
-			sec(secCode, vec(body([]byte{1, 1, 0x63, 0x70})))), "code", "", "unsupported value type 0x63"},
+		{"GC value type", wasmModule(sec(secType, vec(functype(nil, nil))), sec(secFunction, vec(u32(0))),
+			sec(secCode, vec(body([]byte{1, 1, 0x6e})))), "code", "", "unsupported value type 0x6e"},
+		{"bad heap type", wasmModule(sec(secType, vec(functype(nil, nil))), sec(secFunction, vec(u32(0))),
+			sec(secCode, vec(body([]byte{1, 1, 0x63, 0x6e})))), "code", "", "unsupported heap type -18"},
 		{"bad element flags", wasmModule(sec(secElement, vec([]byte{8, 0}))), "element", "", "flags 8"},
 	}
 	for _, c := range cases {
@@ -297,23 +299,33 @@ func TestUnusualModules(t *testing.T) {
 	}
 }
 
-// TestExperimentalFeatures: tail calls (renumbered) and atomics pass through.
+// TestExperimentalFeatures: tail calls (renumbered), atomics and typed
+// function references (call_ref, br_on_null, typed locals and block types)
+// pass through.
 func TestExperimentalFeatures(t *testing.T) {
 	ctx := context.Background()
 	wasm := wasmModule(
 		sec(secType, vec(functype([]byte{tI32}, []byte{tI32}))),
-		sec(secFunction, vec(u32(0), u32(0))),
+		sec(secFunction, vec(u32(0), u32(0), u32(0), u32(0), u32(0))),
 		sec(secMemory, vec([]byte{0x03, 1, 1})), // shared
-		sec(secExport, vec(exportFunc("down", 0), exportFunc("atom", 1))),
+		sec(secExport, vec(exportFunc("down", 0), exportFunc("atom", 1), exportFunc("cr", 3), exportFunc("bn", 4))),
+		sec(secElement, vec([]byte{0x03, 0x00, 1, 2})), // declares function 2 for ref.func
 		sec(secCode, vec(
 			// down(n): if n == 0 return 0 else return_call down(n-1)
 			body(nil, []byte{0x20, 0, 0x45, 0x04, 0x40, 0x41, 0, 0x0f, 0x0b, 0x20, 0, 0x41, 1, 0x6b, 0x12, 0}),
 			// atom(x): atomic add x to [0], fence, atomic load [0]
 			body(nil, []byte{0x41, 0, 0x20, 0, 0xfe, 0x1e, 2, 0, 0x1a, 0xfe, 0x03, 0x00, 0x41, 0, 0xfe, 0x10, 2, 0}),
+			body(nil, []byte{0x20, 0, 0x20, 0, 0x6c}), // sq(x) = x*x
+			// cr(x): call_ref (type 0) (ref.func sq) with a typed local and a typed block result
+			body([]byte{1, 1, 0x63, 0}, []byte{0xd2, 2, 0x21, 1, 0x20, 0, 0x02, 0x64, 0, 0x20, 1, 0xd4, 0x0b, 0x14, 0}),
+			// bn(x): block (br_on_null (ref.null 0) drops out), br_on_non_null (ref.func sq) exits with it
+			body(nil, []byte{0x02, 0x40, 0xd0, 0, 0xd5, 0, 0x1a, 0x0b},
+				[]byte{0x02, 0x63, 0, 0xd2, 2, 0xd6, 0, 0xd0, 0, 0x0b, 0x1a, 0x20, 0, 0x41, 1, 0x6a}),
 		)),
 	)
 	metered := instrument(t, wasm)
-	cfg := wazero.NewRuntimeConfigInterpreter().WithCoreFeatures(api.CoreFeaturesV2 | experimental.CoreFeaturesTailCall | experimental.CoreFeaturesThreads)
+	cfg := wazero.NewRuntimeConfigInterpreter().WithCoreFeatures(api.CoreFeaturesV2 | experimental.CoreFeaturesTailCall |
+		experimental.CoreFeaturesThreads | experimental.CoreFeaturesTypedFunctionReferences)
 	m := &meter{quantum: 10}
 	rt := wazero.NewRuntimeWithConfig(ctx, cfg)
 	defer rt.Close(ctx)
@@ -324,6 +336,8 @@ func TestExperimentalFeatures(t *testing.T) {
 	require.Equal(t, []uint64{0}, call(t, mod, "down", 100_000))
 	require.Equal(t, []uint64{5}, call(t, mod, "atom", 5))
 	require.Equal(t, []uint64{12}, call(t, mod, "atom", 7))
+	require.Equal(t, []uint64{49}, call(t, mod, "cr", 7))
+	require.Equal(t, []uint64{8}, call(t, mod, "bn", 7))
 	require.Positive(t, m.calls)
 }
 

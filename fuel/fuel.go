@@ -351,7 +351,9 @@ func (m *module) rewrite() {
 			r := newReader(s.content, s.off, "global")
 			n := r.count("global count", 3)
 			for range n {
-				b = append(b, r.valType())
+				start := r.p
+				r.valType()
+				b = append(b, r.b[start:r.p]...)
 				mut := r.byte()
 				if mut > 1 {
 					r.failAt(r.p-1, "", "bad global mutability %#x", mut)
@@ -520,7 +522,7 @@ func (m *module) constExpr(r *reader, b []byte) []byte {
 		case 0x23: // global.get
 			r.u32("global index")
 		case 0xd0: // ref.null
-			r.refType()
+			r.refNull()
 		case 0xd2: // ref.func
 			idxAt := r.p
 			idx := m.remap(r, idxAt, r.u32("function index"))
@@ -590,12 +592,16 @@ func (m *module) elements(s *section) []byte {
 			b = m.constExpr(r, b)
 			b = m.exprVec(r, b)
 		case 5, 7: // passive / declarative, expressions
-			b = append(b, r.refType())
+			start := r.p
+			r.refType()
+			b = append(b, r.b[start:r.p]...)
 			b = m.exprVec(r, b)
 		case 6: // active, explicit table, expressions
 			b = appendULEB(b, uint64(r.u32("table index")))
 			b = m.constExpr(r, b)
-			b = append(b, r.refType())
+			start := r.p
+			r.refType()
+			b = append(b, r.b[start:r.p]...)
 			b = m.exprVec(r, b)
 		default:
 			r.failAt(at, "", "unsupported element segment flags %d", flags)

@@ -38,6 +38,9 @@ func FuzzInstrument(f *testing.F) {
 			require.True(t, errors.As(err, &fe), "%T %v", err, err)
 			return
 		}
+		if moduleLocalsOver(wasm, 100_000) {
+			return // wazero allocates every declared local up front
+		}
 		cm, cerr := compileSafe(ctx, rt, wasm)
 		if cerr != nil {
 			return // an invalid input may give an invalid output
@@ -115,8 +118,8 @@ type bodyRun struct {
 
 // FuzzInstrumentBody is a differential fuzzer: the fuzzed bytes are one
 // function body in bodyTemplate. When wazero accepts the module, Instrument
-// must accept it too, and the metered function must compute what the plain
-// one computes (result, trap, memory, globals), on the interpreter. A run
+// must accept it too (but for overflowing LEB128, see below), and the
+// metered function must compute what the plain one computes (result, trap, memory, globals), on the interpreter. A run
 // is cut off after 1e6 units of fuel (the plain run is then skipped, as it
 // may not end).
 func FuzzInstrumentBody(f *testing.F) {
@@ -165,7 +168,14 @@ func FuzzInstrumentBody(f *testing.F) {
 		}
 		defer cm.Close(ctx)
 		out, err := Instrument(wasm, Options{})
-		require.NoError(t, err, "wazero accepts the module")
+		if err != nil {
+			// The one known disagreement: wazero v1.12.0 accepts some
+			// signed LEB128 that overflow (it ignores bit 6 of the last byte
+			// of an s32, s33 or s64: i32.const 41 d2 d2 d2 d2 38); the pass
+			// follows the specification and refuses them.
+			require.ErrorContains(t, err, "LEB128 overflows", "wazero accepts the module")
+			return
+		}
 		mcm, err := compileSafe(ctx, rt, out)
 		require.NoError(t, err)
 		defer mcm.Close(ctx)
@@ -223,4 +233,24 @@ func TestFuzzBodiesAreValid(t *testing.T) {
 		_, err := rt.CompileModule(context.Background(), bodyTemplate(b))
 		require.NoError(t, err, "seed %d", i)
 	}
+}
+
+// moduleLocalsOver reports whether a function of a module (that Instrument
+// accepted) declares more than max locals.
+func moduleLocalsOver(wasm []byte, max uint64) bool {
+	m := &module{in: wasm}
+	m.split()
+	s := m.byID[secCode]
+	if s == nil {
+		return false
+	}
+	r := newReader(s.content, s.off, "code")
+	n := r.count("n", 2)
+	for range n {
+		size := r.u32("size")
+		if localsOver(r.bytes(int(size)), max) {
+			return true
+		}
+	}
+	return false
 }

@@ -83,10 +83,13 @@ func opcodes(t testing.TB, wasm []byte) map[op]int {
 		w.decode(br)
 		for _, in := range w.instrs {
 			o := op{op: in.op}
-			if in.op >= 0xfc {
+			switch in.op {
+			case prefixMisc:
 				v, _, err := decodeULEB(br.b[in.start+1:], 32)
 				require.NoError(t, err)
 				o.sub = uint32(v)
+			case prefixSIMD, prefixAtomic:
+				o.sub = uint32(br.b[in.start+1])
 			}
 			ops[o]++
 		}

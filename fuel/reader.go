@@ -118,31 +118,40 @@ func (r *reader) name(what string) string {
 	return string(b)
 }
 
-// valType reads a value type, the ones wazero's core features (v2) allow.
-func (r *reader) valType() byte {
+// valType reads a value type, as wazero v1.12.0 decodes them (whatever the
+// enabled features): numeric, v128, funcref, externref, exnref, and the
+// typed references (ref null? ht) of the function references proposal.
+func (r *reader) valType() {
 	at := r.p
 	t := r.byte()
-	if !isValType(t) {
+	switch t {
+	case 0x7f, 0x7e, 0x7d, 0x7c, 0x7b, 0x70, 0x6f, 0x69: // i32 i64 f32 f64 v128 funcref externref exnref
+	case 0x63, 0x64: // (ref null ht), (ref ht)
+		r.heapType()
+	default:
 		r.failAt(at, "", "unsupported value type %#x", t)
 	}
-	return t
 }
 
-func isValType(t byte) bool {
-	switch t {
-	case 0x7f, 0x7e, 0x7d, 0x7c, 0x7b, 0x70, 0x6f: // i32 i64 f32 f64 v128 funcref externref
-		return true
-	}
-	return false
-}
-
-func (r *reader) refType() byte {
+// heapType reads the heap type of a typed reference: a type index, or func,
+// extern or exn.
+func (r *reader) heapType() {
 	at := r.p
-	t := r.byte()
-	if t != 0x70 && t != 0x6f {
+	if ht := r.s33("heap type"); ht < 0 && ht != -16 && ht != -17 && ht != -23 {
+		r.failAt(at, "", "unsupported heap type %d", ht)
+	}
+}
+
+// refType reads a reference type (tables, element segments).
+func (r *reader) refType() {
+	at := r.p
+	switch t := r.byte(); t {
+	case 0x70, 0x6f, 0x69:
+	case 0x63, 0x64:
+		r.heapType()
+	default:
 		r.failAt(at, "", "unsupported reference type %#x", t)
 	}
-	return t
 }
 
 // limits skips a table or memory limits (flags, min, optional max); memory64
@@ -157,4 +166,17 @@ func (r *reader) limits() {
 	if flags&1 != 0 {
 		r.u32("limits maximum")
 	}
+}
+
+// refNull skips the immediate of ref.null as wazero v1.12.0 reads it: one
+// byte for funcref, externref and exnref, else a type index (LEB128).
+func (r *reader) refNull() {
+	if !r.eof() {
+		switch r.peek() {
+		case 0x70, 0x6f, 0x69:
+			r.p++
+			return
+		}
+	}
+	r.u32("ref.null type index")
 }

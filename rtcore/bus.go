@@ -77,9 +77,8 @@ func (c *Core) hostModule(rt wazero.Runtime) wazero.HostModuleBuilder {
 // runaway watchdog, pay the access cost, deliver interrupts, and end the
 // app when a stop was requested.
 func (c *Core) enter() {
-	c.inHost.Store(true)
-	c.activity.Add(1)
 	c.checkStop()
+	c.debt += c.takeFuel() // the computation since the last host call
 }
 
 func (c *Core) leave() {
@@ -88,13 +87,16 @@ func (c *Core) leave() {
 		c.pay()
 	}
 	c.dispatch()
-	c.inHost.Store(false)
 }
 
+// pay advances virtual time by what the core owes, letting the rest of
+// the device run meanwhile.
 func (c *Core) pay() {
 	d := c.debt
 	c.debt = 0
-	c.proc.Sleep(d)
+	if d > 0 {
+		c.proc.Sleep(d)
+	}
 	c.checkStop()
 }
 

@@ -12,13 +12,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync/atomic"
-	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/sys"
 
+	"github.com/sphere-emu/sphere-emu/fuel"
 	"github.com/sphere-emu/sphere-emu/hw"
 	"github.com/sphere-emu/sphere-emu/mailbox"
 	"github.com/sphere-emu/sphere-emu/rtcore/rtcoremsg"
@@ -72,9 +71,16 @@ const (
 	maxIRQBurst = 64
 )
 
-// DefaultHostWatchdog stops a real-time app that computes this long in host
-// time without a host call (until instruction metering arrives).
-const DefaultHostWatchdog = 10 * time.Second
+// Metering (docs/fuel.md): the app is instrumented with a fuel counter; a
+// unit is one WebAssembly instruction, counted as one cycle of the M4F's
+// 200 MHz clock. When the counter runs out the computation is paid in
+// virtual time, interrupts are delivered, and the core yields: so time
+// advances as the app computes, a spinning app is preempted, and its
+// watchdog can fire.
+const (
+	nsPerFuel = 5 // M4F at 200 MHz
+	quantum   = 20_000
+)
 
 // Config holds what a core is built from.
 type Config struct {
@@ -88,8 +94,6 @@ type Config struct {
 	// IRQLines reports the level of each interrupt line wired to the NVIC.
 	IRQLines map[int]func() bool
 	Cache    wazero.CompilationCache
-	// HostWatchdog (0 = DefaultHostWatchdog) stops a runaway guest.
-	HostWatchdog time.Duration
 }
 
 // Core is one real-time core.
@@ -114,16 +118,12 @@ type Core struct {
 	debt       int64
 	stopReason string // set when the app must end: "fault", "watchdog", "stop"
 	stopDetail string
-	inHost     atomic.Bool
-	activity   atomic.Uint64
-	killed     atomic.Bool
+	fuel       api.MutableGlobal
+	granted    int64
 }
 
 // New builds a core and opens its mailbox endpoint.
 func New(c Config) *Core {
-	if c.HostWatchdog == 0 {
-		c.HostWatchdog = DefaultHostWatchdog
-	}
 	addr := mailbox.RTCore0
 	if c.Core == 1 {
 		addr = mailbox.RTCore1
@@ -202,7 +202,7 @@ func (c *Core) runApp(s rtcoremsg.Start) rtcoremsg.Stopped {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	c.ctx = ctx
-	rc := wazero.NewRuntimeConfig().WithMemoryLimitPages(MemoryPages).WithCloseOnContextDone(true)
+	rc := wazero.NewRuntimeConfig().WithMemoryLimitPages(MemoryPages)
 	if c.cfg.Cache != nil {
 		rc = rc.WithCompilationCache(c.cfg.Cache)
 	}
@@ -211,12 +211,19 @@ func (c *Core) runApp(s rtcoremsg.Start) rtcoremsg.Stopped {
 	if _, err := c.hostModule(rt).Instantiate(ctx); err != nil {
 		return stopped("load", "host module: "+err.Error())
 	}
-	cm, err := compile(ctx, rt, s.Wasm)
+	if _, err := c.fuelModule(rt).Instantiate(ctx); err != nil {
+		return stopped("load", "fuel host module: "+err.Error())
+	}
+	wasm, err := fuel.Instrument(s.Wasm, fuel.Options{})
+	if err != nil {
+		return stopped("load", "cannot meter the module: "+err.Error())
+	}
+	cm, err := compile(ctx, rt, wasm)
 	if err != nil {
 		return stopped("load", firstLine(err.Error()))
 	}
 	for _, f := range cm.ImportedFunctions() {
-		if mod, name, _ := f.Import(); mod != importModule {
+		if mod, name, _ := f.Import(); mod != importModule && mod != fuel.DefaultImportModule {
 			return stopped("load", fmt.Sprintf("the module imports %s.%s; real-time apps may import only %s", mod, name, importModule))
 		}
 	}
@@ -229,16 +236,18 @@ func (c *Core) runApp(s rtcoremsg.Start) rtcoremsg.Stopped {
 		return stopped("load", "the module must export rt_main and rt_irq")
 	}
 	c.mod, c.irqFn = mod, irq
+	g, ok := mod.ExportedGlobal(fuel.DefaultGlobalExport).(api.MutableGlobal)
+	if !ok {
+		return stopped("load", "the instrumented module exports no fuel counter")
+	}
+	c.fuel = g
+	c.refill()
 	c.tr.Emit(c.dom, "rt.start", trace.Str("cid", s.ComponentID), trace.Str("name", s.Name))
-	stopWatch := c.watch(cancel)
 	_, err = main.Call(ctx)
-	stopWatch()
 	if c.proc.Killed() {
 		panic(sim.ErrKilled)
 	}
 	switch {
-	case c.killed.Load():
-		return stopped("runaway", "no host call for "+c.cfg.HostWatchdog.String()+" of host time")
 	case c.stopReason != "":
 		return stopped(c.stopReason, c.stopDetail)
 	case err == nil:
@@ -267,32 +276,31 @@ func firstLine(s string) string {
 	return s
 }
 
-// watch stops a guest that runs limit in host time without a host call.
-func (c *Core) watch(cancel func()) func() {
-	c.killed.Store(false)
-	done := make(chan struct{})
-	limit := c.cfg.HostWatchdog
-	go func() {
-		tick := time.NewTicker(limit / 4)
-		defer tick.Stop()
-		last, idle := c.activity.Load(), 0
-		for {
-			select {
-			case <-done:
-				return
-			case <-tick.C:
-			}
-			now := c.activity.Load()
-			if now != last || c.inHost.Load() {
-				last, idle = now, 0
-				continue
-			}
-			if idle++; idle >= 4 {
-				c.killed.Store(true)
-				cancel()
-				return
-			}
-		}
-	}()
-	return func() { close(done) }
+func (c *Core) refill() {
+	c.granted = quantum
+	c.fuel.Set(uint64(quantum))
+}
+
+// takeFuel returns the fuel used since the last refill, as virtual time
+// owed, and refills.
+func (c *Core) takeFuel() int64 {
+	if c.fuel == nil {
+		return 0
+	}
+	used := c.granted - int64(c.fuel.Get())
+	c.refill()
+	return max(used, 0) * nsPerFuel
+}
+
+// fuelModule defines the callback the instrumented module imports: the
+// preemption point.
+func (c *Core) fuelModule(rt wazero.Runtime) wazero.HostModuleBuilder {
+	return rt.NewHostModuleBuilder(fuel.DefaultImportModule).
+		NewFunctionBuilder().
+		WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, st []uint64) {
+			c.enter()
+			defer c.leave()
+			c.pay()
+		}), nil, nil).
+		Export(fuel.DefaultImportName)
 }
