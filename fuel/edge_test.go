@@ -68,24 +68,46 @@ func TestMultiValueAndBlockTypes(t *testing.T) {
 }
 
 func TestStartFunctionIsMetered(t *testing.T) {
-	// The start function runs inside InstantiateModule with the counter at
-	// 0, so the callback fires at once; the module is usable from it.
-	metered := instrument(t, refsModule)
 	ctx := context.Background()
-	var during []int64
-	m := &meter{quantum: 100, hook: func(m *meter, _ api.Module) { during = append(during, m.burnt) }}
-	rt := newRuntime(t, true, m)
-	env, err := rt.CompileModule(ctx, envModule)
-	require.NoError(t, err)
-	_, err = rt.InstantiateModule(ctx, env, wazero.NewModuleConfig().WithName("env"))
-	require.NoError(t, err)
-	cm, err := rt.CompileModule(ctx, metered)
-	require.NoError(t, err)
-	mod, err := rt.InstantiateModule(ctx, cm, wazero.NewModuleConfig())
-	require.NoError(t, err)
-	require.Equal(t, 1, m.calls)
-	require.Equal(t, []int64{2}, during) // start: i32.const, global.set
-	require.Equal(t, int64(2), m.total(mod))
+	// refsModule's start function (i32.const 42, global.set) has no calls
+	// and no loops, so no check: it runs, and the counter is left at -2 for
+	// the host to account.
+	{
+		m := &meter{quantum: 100}
+		rt := newRuntime(t, true, m)
+		env, err := rt.CompileModule(ctx, envModule)
+		require.NoError(t, err)
+		_, err = rt.InstantiateModule(ctx, env, wazero.NewModuleConfig().WithName("env"))
+		require.NoError(t, err)
+		cm, err := rt.CompileModule(ctx, instrument(t, refsModule))
+		require.NoError(t, err)
+		mod, err := rt.InstantiateModule(ctx, cm, wazero.NewModuleConfig())
+		require.NoError(t, err)
+		require.Equal(t, 0, m.calls)
+		require.Equal(t, uint64(42), mod.ExportedGlobal("started").Get())
+		require.Equal(t, int64(-2), int64(mod.ExportedGlobal(DefaultGlobalExport).Get()))
+	}
+	// A start function that calls another checks at its entry: with the
+	// counter at 0 the callback fires inside InstantiateModule, and the
+	// module it gets already works.
+	{
+		wasm := wasmModule(
+			sec(secType, vec(functype(nil, nil))),
+			sec(secFunction, vec(u32(0), u32(0))),
+			sec(secStart, u32(0)),
+			sec(secCode, vec(body(nil, []byte{0x10, 1, 0x10, 1}), body(nil, []byte{0x01}))),
+		)
+		var during []int64
+		m := &meter{quantum: 100, hook: func(m *meter, _ api.Module) { during = append(during, m.burnt) }}
+		rt := newRuntime(t, true, m)
+		cm, err := rt.CompileModule(ctx, instrument(t, wasm))
+		require.NoError(t, err)
+		mod, err := rt.InstantiateModule(ctx, cm, wazero.NewModuleConfig())
+		require.NoError(t, err)
+		require.Equal(t, 1, m.calls)
+		require.Equal(t, []int64{2}, during) // call, call
+		require.Equal(t, int64(2), m.total(mod))
+	}
 }
 
 // TestExistingImportIsReused: a module that already imports the callback

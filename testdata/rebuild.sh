@@ -65,3 +65,4 @@ pair dw100 dw100-hl rt-dw100
 "$bin" image build --app testdata/images/blink.imagepackage --keys "$keys" --svn 2 \
 	-o testdata/images/blink-svn2.bin >/dev/null
 echo "built    testdata/images/blink-svn2.bin"
+pair rt-spin blink rt-spin
