@@ -1,0 +1,60 @@
+package device_test
+
+import (
+	"testing"
+
+	"github.com/sphere-emu/sphere-emu/device"
+	"github.com/sphere-emu/sphere-emu/sim"
+	"github.com/sphere-emu/sphere-emu/trace"
+)
+
+// BenchmarkIntercoreRoundTrip runs the intercore sample (the high-level app
+// sends "hl-N" to rt-echo on IO0 once a virtual second and waits for the
+// echo) and reports, per exchange, the host time of one virtual second and
+// the virtual time from the high-level send to the delivery of the reply.
+func BenchmarkIntercoreRoundTrip(b *testing.B) {
+	var sent, recv []int64
+	sink := trace.SinkFunc(func(e *trace.Event) {
+		switch e.Ev {
+		case "intercore.send":
+			sent = append(sent, e.T)
+		case "intercore.recv":
+			recv = append(recv, e.T)
+		}
+	})
+	d, err := device.New(device.Config{Image: readImage(b, "intercore.bin"), Seed: 1, Cache: cache, Sinks: []trace.Sink{sink}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer d.Close()
+	d.Run(1500 * sim.Millisecond) // boot and the first exchange
+	b.ResetTimer()
+	d.Run(1500*sim.Millisecond + int64(b.N)*sim.Second)
+	b.StopTimer()
+	n := min(len(sent), len(recv))
+	if n == 0 {
+		b.Fatal("no exchange")
+	}
+	var total int64
+	for i := 0; i < n; i++ {
+		total += recv[i] - sent[i]
+	}
+	b.ReportMetric(float64(total)/float64(n)/1000, "virtual-µs/exchange")
+}
+
+// BenchmarkDW100VirtualMinute measures the host time of one virtual minute
+// of the dishwasher (both cores busy), for the virtual-to-host time ratio.
+func BenchmarkDW100VirtualMinute(b *testing.B) {
+	d, err := device.New(device.Config{Image: readImage(b, "dw100.bin"), Seed: 1, Cache: cache})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer d.Close()
+	d.Run(sim.Second)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		d.Run(sim.Second + int64(i+1)*60*sim.Second)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(60*sim.Second)/(float64(b.Elapsed().Nanoseconds())/float64(b.N)), "x-realtime")
+}
