@@ -19,6 +19,13 @@ type appSpec struct {
 // the test keys into one flash image.
 func buildApps(t *testing.T, apps ...appSpec) []byte {
 	t.Helper()
+	return buildAppsFrom(t, nil, apps...)
+}
+
+// buildAppsFrom is buildApps with some modules given as bytes (by name)
+// instead of read from testdata/apps.
+func buildAppsFrom(t *testing.T, modules map[string][]byte, apps ...appSpec) []byte {
+	t.Helper()
 	key := func(name string) *ecdsa.PrivateKey {
 		b, err := os.ReadFile("../testdata/keys/" + name)
 		require.NoError(t, err)
@@ -29,8 +36,12 @@ func buildApps(t *testing.T, apps ...appSpec) []byte {
 	appKey, platKey := key("app-signing.key.pem"), key("platform-root.key.pem")
 	var pkgs [][]byte
 	for _, a := range apps {
-		wasm, err := os.ReadFile("../testdata/apps/" + a.wasm + "/app.wasm")
-		require.NoError(t, err)
+		wasm, ok := modules[a.wasm]
+		if !ok {
+			var err error
+			wasm, err = os.ReadFile("../testdata/apps/" + a.wasm + "/app.wasm")
+			require.NoError(t, err)
+		}
 		cid, err := image.ParseGUID(a.cid)
 		require.NoError(t, err)
 		pkg, err := image.BuildApp(image.AppOptions{ComponentID: cid, Name: a.wasm, Key: appKey, BuildDate: 1,
