@@ -165,7 +165,7 @@ func (w *rewriter) decode(r *reader) (bulk bool) {
 	w.segs = w.segs[:0]
 	w.frames = append(w.frames[:0], frame{})
 	cur := segment{at: 0, check: true}
-	loops := 0              // loops open at the current instruction
+	loops := 0               // loops open at the current instruction
 	callOutsideLoop := false // a call that is not inside a loop
 
 	// endSeg closes the current segment. A zero-cost check is dropped when

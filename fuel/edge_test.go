@@ -17,7 +17,7 @@ import (
 // with two results; type 4 is () -> (), which the callback reuses.
 var multiValue = wasmModule(
 	sec(secType, vec(
-		functype([]byte{tI32, tI32}, []byte{tI32}),      // 0: mv
+		functype([]byte{tI32, tI32}, []byte{tI32}),       // 0: mv
 		functype([]byte{tI32, tI32}, []byte{tI32, tI32}), // 1: swap, block type
 		functype([]byte{tI32}, []byte{tI32}),             // 2: loop/if type
 		functype([]byte{tI32}, []byte{tI32, tI64}),       // 3: split
@@ -27,11 +27,11 @@ var multiValue = wasmModule(
 	sec(secExport, vec(exportFunc("mv", 0), exportFunc("swap", 1), exportFunc("split", 2), exportFunc("classify", 3))),
 	sec(secCode, vec(
 		body(nil,
-			[]byte{0x20, 0, 0x41, 3, 0x02, 1, 0x6c, 0x41, 1, 0x0b, 0x6b}, // block (type 1): x*3, 1; i32.sub
-			[]byte{0x20, 1, 0x41, 15, 0x71, 0x21, 1},                     // y &= 15
+			[]byte{0x20, 0, 0x41, 3, 0x02, 1, 0x6c, 0x41, 1, 0x0b, 0x6b},                                  // block (type 1): x*3, 1; i32.sub
+			[]byte{0x20, 1, 0x41, 15, 0x71, 0x21, 1},                                                      // y &= 15
 			[]byte{0x03, 2, 0x41, 2, 0x6c, 0x20, 1, 0x41, 1, 0x6b, 0x22, 1, 0x41, 0, 0x4a, 0x0d, 0, 0x0b}, // loop (type 2)
-			[]byte{0x20, 0, 0x41, 1, 0x71, 0x04, 2, 0x41, 5, 0x6a, 0x05, 0x41, 7, 0x6b, 0x0b}, // if (type 2) else
-			[]byte{0x41, 11, 0x20, 0, 0x41, 2, 0x71, 0x1c, 1, tI32}), // select (result i32)
+			[]byte{0x20, 0, 0x41, 1, 0x71, 0x04, 2, 0x41, 5, 0x6a, 0x05, 0x41, 7, 0x6b, 0x0b},             // if (type 2) else
+			[]byte{0x41, 11, 0x20, 0, 0x41, 2, 0x71, 0x1c, 1, tI32}),                                      // select (result i32)
 		body(nil, []byte{0x20, 1, 0x20, 0}),
 		body(nil, []byte{0x20, 0, 0x41, 1, 0x6a, 0x20, 0, 0xac, 0x42, 3, 0x7e}), // x+1, i64(x)*3
 		body(nil, // classify: br_table over 4 nested blocks
@@ -258,9 +258,9 @@ func TestUnusualModules(t *testing.T) {
 		sec(secMemory, vec([]byte{0, 1})),
 		sec(secExport, vec(exportFunc("f", 0))),
 		sec(secCode, vec(body(nil,
-			[]byte{0x02, 0x7f, 0x20, 0, 0x0c, 0}, // block (result i32) local.get 0; br 0
+			[]byte{0x02, 0x7f, 0x20, 0, 0x0c, 0},                               // block (result i32) local.get 0; br 0
 			[]byte{0x41, 1, 0x6a, 0x02, 0x40, 0x03, 0x40, 0x0c, 0, 0x0b, 0x0b}, // dead: add, nested block+loop
-			[]byte{0xfc, 11, 0, 0x00},              // dead: memory.fill with a polymorphic stack, unreachable
+			[]byte{0xfc, 11, 0, 0x00},                                          // dead: memory.fill with a polymorphic stack, unreachable
 			[]byte{0x0b},
 			[]byte{0x20, 0, 0x45, 0x04, 0x40, 0x00, 0x05, 0x41, 2, 0x1a, 0x0b}, // if unreachable else drop
 		))),
@@ -274,15 +274,15 @@ func TestUnusualModules(t *testing.T) {
 		wasm  []byte
 		calls [][2]uint64 // arg, want
 	}{
-		"header only":        {wasmModule(), nil},
-		"memory only":        {wasmModule(sec(secMemory, vec([]byte{0, 1}))), nil},
-		"empty function":     {wasmModule(sec(secType, vec(functype(nil, nil))), sec(secFunction, vec(u32(0))), sec(secExport, vec(exportFunc("f", 0))), sec(secCode, vec(body(nil)))), [][2]uint64{{0, 0}}},
-		"many locals":        {manyLocals(1, 100_000), [][2]uint64{{10, 7}}},
-		"many local groups":  {manyLocals(3000, 2), [][2]uint64{{10, 7}}},
-		"deep nesting":       {nested(250), [][2]uint64{{0, 1}}},
-		"dead code":          {deadCode, [][2]uint64{{5, 5}, {0, 0}}},
-		"unparsable names":   {oddNames, nil},
-		"custom first":       {cat(wasmModule(sec(secCustom, str("x"), []byte{1})), sec(secType, vec(functype(nil, nil)))), nil},
+		"header only":       {wasmModule(), nil},
+		"memory only":       {wasmModule(sec(secMemory, vec([]byte{0, 1}))), nil},
+		"empty function":    {wasmModule(sec(secType, vec(functype(nil, nil))), sec(secFunction, vec(u32(0))), sec(secExport, vec(exportFunc("f", 0))), sec(secCode, vec(body(nil)))), [][2]uint64{{0, 0}}},
+		"many locals":       {manyLocals(1, 100_000), [][2]uint64{{10, 7}}},
+		"many local groups": {manyLocals(3000, 2), [][2]uint64{{10, 7}}},
+		"deep nesting":      {nested(250), [][2]uint64{{0, 1}}},
+		"dead code":         {deadCode, [][2]uint64{{5, 5}, {0, 0}}},
+		"unparsable names":  {oddNames, nil},
+		"custom first":      {cat(wasmModule(sec(secCustom, str("x"), []byte{1})), sec(secType, vec(functype(nil, nil)))), nil},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {

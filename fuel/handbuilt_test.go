@@ -69,7 +69,7 @@ var refsModule = func() []byte {
 	konst := func(v byte) []byte { return body(nil, []byte{0x41, v}) }
 	return wasmModule(
 		sec(secType, vec(
-			functype(nil, []byte{tI32}),         // 0: () -> i32
+			functype(nil, []byte{tI32}),          // 0: () -> i32
 			functype([]byte{tI32}, []byte{tI32}), // 1: i32 -> i32
 			functype(nil, nil),                   // 2: () -> ()
 		)),
@@ -106,20 +106,20 @@ var refsModule = func() []byte {
 		sec(secDataCount, u32(1)),
 		sec(secCode, vec(
 			konst(1), konst(2), konst(3), konst(4), konst(5), konst(6), konst(7), konst(8),
-			body(nil, []byte{0x20, 0, 0x11, 0, 0}),   // gettab: call_indirect (type 0) (local.get 0)
-			body(nil, []byte{0x20, 0, 0x10, 0}),      // callimp: call env.imp
-			body(nil,                                 // init
-				[]byte{0x41, 8, 0x41, 0, 0x41, 2, 0xfc, 12, 4, 0}, // table.init 4
+			body(nil, []byte{0x20, 0, 0x11, 0, 0}), // gettab: call_indirect (type 0) (local.get 0)
+			body(nil, []byte{0x20, 0, 0x10, 0}),    // callimp: call env.imp
+			body(nil, // init
+				[]byte{0x41, 8, 0x41, 0, 0x41, 2, 0xfc, 12, 4, 0},  // table.init 4
 				[]byte{0x41, 10, 0x41, 0, 0x41, 1, 0xfc, 12, 5, 0}, // table.init 5
-				[]byte{0xfc, 13, 4},                                // elem.drop 4
-				[]byte{0x41, 12, 0x41, 0, 0x41, 2, 0xfc, 14, 0, 0}, // table.copy
-				[]byte{0x41, 14, 0xd2, 3, 0x41, 1, 0xfc, 17, 0},    // table.fill with ref.func f_c
-				[]byte{0x41, 15, 0x23, 2, 0x26, 0},                 // table.set 15 (global f_h)
+				[]byte{0xfc, 13, 4}, // elem.drop 4
+				[]byte{0x41, 12, 0x41, 0, 0x41, 2, 0xfc, 14, 0, 0},     // table.copy
+				[]byte{0x41, 14, 0xd2, 3, 0x41, 1, 0xfc, 17, 0},        // table.fill with ref.func f_c
+				[]byte{0x41, 15, 0x23, 2, 0x26, 0},                     // table.set 15 (global f_h)
 				[]byte{0x41, 0xe4, 0, 0x41, 0, 0x41, 5, 0xfc, 8, 0, 0}, // memory.init
-				[]byte{0xfc, 9, 0}),                                // data.drop
+				[]byte{0xfc, 9, 0}), // data.drop
 			body(nil, []byte{0xd2, 1, 0xd1, 0xd2, 8, 0xd1, 0x6a, 0x41, 3, 0x25, 0, 0xd1, 0x6a}), // reffunc
-			body(nil, []byte{0x41, 42, 0x24, 1}),                                      // start
-			body(nil, []byte{0x23, 3, 0x23, 1, 0x6a, 0x41, 0xe4, 0, 0x2d, 0, 0, 0x6a}),  // readg
+			body(nil, []byte{0x41, 42, 0x24, 1}),                                                // start
+			body(nil, []byte{0x23, 3, 0x23, 1, 0x6a, 0x41, 0xe4, 0, 0x2d, 0, 0, 0x6a}),          // readg
 		)),
 		sec(secData, vec(cat([]byte{0x01}, str("hello")))),
 		sec(secCustom, str("name"),
@@ -207,4 +207,3 @@ func TestRenumbering(t *testing.T) {
 	}
 	require.Equal(t, []string{"name", "producers"}, customs)
 }
-

@@ -16,7 +16,6 @@ import (
 // ---- A small assembler for hand-built modules ----
 
 func u32(v uint32) []byte { return appendULEB(nil, uint64(v)) }
-func s64(v int64) []byte  { return appendSLEB(nil, v) }
 
 func cat(parts ...[]byte) []byte {
 	var b []byte
@@ -60,11 +59,7 @@ func exportFunc(name string, idx uint32) []byte { return cat(str(name), []byte{0
 const (
 	tI32  = 0x7f
 	tI64  = 0x7e
-	tF32  = 0x7d
-	tF64  = 0x7c
-	tV128 = 0x7b
 	tFunc = 0x70
-	tExt  = 0x6f
 )
 
 // ---- Loading test modules ----

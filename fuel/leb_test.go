@@ -16,8 +16,8 @@ func TestLEB128(t *testing.T) {
 		err  error
 	}{
 		{[]byte{0x00}, 32, 0, 1, nil},
-		{[]byte{0x80, 0x00}, 32, 0, 2, nil},                        // padded: valid
-		{[]byte{0x80, 0x80, 0x80, 0x80, 0x00}, 32, 0, 5, nil},      // padded to the maximum
+		{[]byte{0x80, 0x00}, 32, 0, 2, nil},                   // padded: valid
+		{[]byte{0x80, 0x80, 0x80, 0x80, 0x00}, 32, 0, 5, nil}, // padded to the maximum
 		{[]byte{0xff, 0xff, 0xff, 0xff, 0x0f}, 32, math.MaxUint32, 5, nil},
 		{[]byte{0xff, 0xff, 0xff, 0xff, 0x1f}, 32, 0, 0, errLEBOverflow}, // bit 32 set
 		{[]byte{0x80, 0x80, 0x80, 0x80, 0x80, 0x00}, 32, 0, 0, errLEBOverlong},

@@ -17,7 +17,7 @@ type callSpec struct {
 
 func c(name string, args ...uint64) callSpec { return callSpec{name, args} }
 
-func i32(v int32) uint64 { return api.EncodeI32(v) }
+func i32(v int32) uint64   { return api.EncodeI32(v) }
 func f32(v float32) uint64 { return api.EncodeF32(v) }
 func f64(v float64) uint64 { return api.EncodeF64(v) }
 

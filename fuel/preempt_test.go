@@ -147,7 +147,7 @@ func TestTimeSlicing(t *testing.T) {
 				defer wg.Done()
 				<-batons[i]
 				mods[i].ExportedFunction("spin").Call(ctx) //nolint:errcheck // ends with exit
-				select {                                    // let the other guest finish too
+				select {                                   // let the other guest finish too
 				case batons[1-i] <- struct{}{}:
 				default:
 				}
