@@ -123,11 +123,24 @@ func New(cfg Config) (*Device, error) {
 	d := &Device{sim: s, tr: tr, flash: flash, fuses: fuses, cfg: cfg}
 	d.bus = mailbox.NewBus(s, tr)
 	d.board = hw.NewBoard(tr, s.Now, s.Schedule)
+	// The ISU interrupt lines reach both real-time cores' NVICs: a transfer
+	// completing or a byte arriving wakes a core asleep in wfi, which then
+	// samples the levels. The board outlives a reboot, so the hooks find
+	// the cores and kernel of the current boot.
+	wakeRT := func() {
+		for _, c := range d.rt {
+			if c != nil {
+				c.Interrupt()
+			}
+		}
+	}
 	d.board.OnInput(func() {
 		if d.kernel != nil {
 			d.kernel.Interrupt()
 		}
+		wakeRT()
 	})
+	d.board.OnISUIRQ(wakeRT)
 	d.storage = kernel.NewMemoryStorage()
 	if cfg.StateDir != "" {
 		d.storage = &fileStorage{dir: filepath.Join(cfg.StateDir, "storage")}
@@ -159,10 +172,15 @@ func (d *Device) start() {
 		gpt := hw.NewGPT(core, d.tr, d.sim.Now, d.sim.Schedule)
 		wdt := hw.NewWatchdog(core, d.tr, d.sim.Now, d.sim.Schedule)
 		shared := hw.NewRAM(secmonmsg.SharedBufferBase+uint32(core)*secmonmsg.SharedBufferSize, secmonmsg.SharedBufferSize)
+		lines := map[int]func() bool{rtcore.IRQGPT: gpt.IRQ, rtcore.IRQMailbox: mb.M4IRQ}
+		for irq := hw.ISUIRQI2CBase; irq < hw.ISUIRQI2CBase+hw.ISUCount*hw.ISUIRQStride; irq++ {
+			if _, ok := d.board.ISUIRQLevel(irq); ok {
+				lines[irq] = func() bool { level, _ := d.board.ISUIRQLevel(irq); return level }
+			}
+		}
 		c := rtcore.New(rtcore.Config{Core: core, Bus: d.bus, Tracer: d.tr,
 			Mailbox: mb, GPT: gpt, WDT: wdt, UART: hw.NewM4UART(core, d.tr), IO: d.board, Shared: shared,
-			IRQLines: map[int]func() bool{rtcore.IRQGPT: gpt.IRQ, rtcore.IRQMailbox: mb.M4IRQ},
-			Cache:    cfg.Cache})
+			IRQLines: lines, Cache: cfg.Cache})
 		mb.OnM4IRQ(c.Interrupt)
 		gpt.OnIRQ(c.Interrupt)
 		wdt.OnExpire(c.WatchdogExpired)

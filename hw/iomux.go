@@ -22,7 +22,7 @@ const (
 	IOI2S1Base     = 0x380E0000
 	IOI2S0DataBase = 0x380F0000
 	IOI2S1DataBase = 0x38100000
-	IOModelledEnd  = 0x38070000 // IORead32/IOWrite32 answer below this address
+	IOModelledEnd  = 0x38070000 // IORead32/IOWrite32 answer below this address, and in ISU0–4 (isu.go)
 )
 
 // Registers of a GPIO group (offsets within the slot).
@@ -132,6 +132,7 @@ type ioRegs struct {
 	gpio [1 + IOGPIOBlocks]gpioGroup // [0] is the ADC slot's GPIO41–48
 	pwm  [PWMControllers]pwmRegs
 	adc  adcRegs
+	isu  isuBank // ISU0–4 (isu.go)
 }
 
 func newIORegs() *ioRegs {
@@ -181,11 +182,12 @@ func ioError(verb string, addr uint32, why string) error {
 }
 
 // IORead32 reads the 32-bit register at physical address addr in the shared
-// peripheral space: the ADC slot (0x38000000) and GPIO blocks 0–5
+// peripheral space: the ADC slot (0x38000000), GPIO blocks 0–5
 // (0x38010000–0x3806FFFF), with PWM controllers 0–2 at +0x1000 in GPIO
-// blocks 0–2. Other blocks (ISUs, I2S) are not modelled at register level;
-// they, unknown registers and unaligned addresses answer an error wrapping
-// ErrInvalid.
+// blocks 0–2, and ISU0–4 (0x38070000–0x380BFFFF: their pins' GPIO
+// registers, I2C, SPI master and UART; isu.go). Other blocks (ISU5, I2S)
+// are not modelled at register level; they, unknown registers and
+// unaligned addresses answer an error wrapping ErrInvalid.
 func (b *Board) IORead32(addr uint32) (uint32, error) {
 	return b.ioAccess("read", addr, 0)
 }
@@ -193,7 +195,8 @@ func (b *Board) IORead32(addr uint32) (uint32, error) {
 // IOWrite32 writes v to the 32-bit register at physical address addr; see
 // IORead32. Output changes reach the board's models: an output enable or a
 // DOUT change drives the GPIO (gpio.set), a PWM kick applies the channel
-// (pwm.set), starting the ADC converts (adc.sample).
+// (pwm.set), starting the ADC converts (adc.sample), an ISU's I2C or SPI
+// start or UART byte reaches its bus (i2c.xfer, spi.xfer, uart.tx).
 func (b *Board) IOWrite32(addr, v uint32) error {
 	_, err := b.ioAccess("write", addr, v)
 	return err
@@ -207,12 +210,15 @@ func (b *Board) ioAccess(verb string, addr, v uint32) (uint32, error) {
 	if !ok {
 		return 0, ioError(verb, addr, "no peripheral block answers at this address")
 	}
-	if addr >= IOModelledEnd {
-		return 0, ioError(verb, addr, name+" is not modelled at register level")
-	}
 	slot := addr &^ (IOBlockSize - 1)
 	off := addr - slot
 	write := verb == "write"
+	if slot >= IOISUBase && slot < IOISUBase+ISUCount*IOBlockSize {
+		return b.isuAccess(write, addr, int((slot-IOISUBase)/IOBlockSize), off, v)
+	}
+	if addr >= IOModelledEnd {
+		return 0, ioError(verb, addr, name+" is not modelled at register level")
+	}
 	if slot == IOADCBase {
 		if off >= ADCRegCtl0 {
 			return b.adcAccess(write, addr, off, v)
@@ -238,13 +244,30 @@ func groupPins(g int) (first, count int) {
 func (b *Board) gpioAccess(write bool, addr uint32, g int, off, v uint32) (uint32, error) {
 	r := &b.ioState().gpio[g]
 	first, count := groupPins(g)
-	pinMask := uint32(1)<<count - 1
-	verb := "read"
-	if write {
-		verb = "write"
+	switch {
+	case off == GPIORegGlobalCtrl && g == 0:
+		return b.adcGlobal(write, v)
+	case off == GPIORegGlobalCtrl:
+		if write {
+			r.global = v & 0xF
+		}
+		return r.global, nil
 	}
+	if val, ok, err := b.gpioPinAccess(r, write, addr, first, count, g > 0, off, v); ok {
+		return val, err
+	}
+	return 0, ioError(accessVerb(write), addr, "no such register")
+}
+
+// gpioPinAccess handles the registers of a GPIO group's pins (GPIO
+// first … first+count-1) at offset off: every register of Codethink's
+// mt3620_gpio_t but the global control register. withEdge says whether the
+// group has EA, RSEL and the event counter (all groups but group 0, and
+// the ISUs' pins). ok is false for an offset that is none of them.
+func (b *Board) gpioPinAccess(r *gpioGroup, write bool, addr uint32, first, count int, withEdge bool, off, v uint32) (val uint32, ok bool, err error) {
+	pinMask := uint32(1)<<count - 1
 	// setReset handles a value / set / reset triple at base.
-	setReset := func(reg *uint32, base, mask uint32) (uint32, error) {
+	setReset := func(reg *uint32, base, mask uint32) (uint32, bool, error) {
 		if write {
 			switch off - base {
 			case 0:
@@ -255,16 +278,9 @@ func (b *Board) gpioAccess(write bool, addr uint32, g int, off, v uint32) (uint3
 				*reg &^= v & mask
 			}
 		}
-		return *reg, nil
+		return *reg, true, nil
 	}
 	switch {
-	case off == GPIORegGlobalCtrl && g == 0:
-		return b.adcGlobal(write, v)
-	case off == GPIORegGlobalCtrl:
-		if write {
-			r.global = v & 0xF
-		}
-		return r.global, nil
 	case off == GPIORegDIN:
 		var in uint32
 		for i := range count {
@@ -272,11 +288,13 @@ func (b *Board) gpioAccess(write bool, addr uint32, g int, off, v uint32) (uint3
 				in |= 1 << i
 			}
 		}
-		return in, nil
+		return in, true, nil
 	case off >= GPIORegDOUT && off <= GPIORegDOUTReset:
-		return b.gpioDOUT(write, first, count, off-GPIORegDOUT, v)
+		val, err = b.gpioDOUT(write, first, count, off-GPIORegDOUT, v)
+		return val, true, err
 	case off >= GPIORegOE && off <= GPIORegOEReset:
-		return b.gpioOE(write, first, count, off-GPIORegOE, v)
+		val, err = b.gpioOE(write, first, count, off-GPIORegOE, v)
+		return val, true, err
 	case off >= GPIORegPU && off <= GPIORegPU+8:
 		return setReset(&r.pu, GPIORegPU, pinMask|1<<31)
 	case off >= GPIORegPD && off <= GPIORegPD+8:
@@ -291,14 +309,33 @@ func (b *Board) gpioAccess(write bool, addr uint32, g int, off, v uint32) (uint3
 		return setReset(&r.rdsel, off, uint32(1)<<(2*count)-1)
 	case off == GPIORegTDSEL:
 		return setReset(&r.tdsel, off, uint32(1)<<(4*count)-1)
-	case g > 0 && off >= GPIORegEA && off <= GPIORegEA+8:
+	case withEdge && off >= GPIORegEA && off <= GPIORegEA+8:
 		return setReset(&r.ea, GPIORegEA, pinMask)
-	case g > 0 && off >= GPIORegRSEL && off <= GPIORegRSEL+8:
+	case withEdge && off >= GPIORegRSEL && off <= GPIORegRSEL+8:
 		return setReset(&r.rsel, GPIORegRSEL, pinMask)
-	case g > 0 && off >= gpioRegCounters && off < gpioRegCountersEnd:
-		return 0, ioError(verb, addr, "the GPIO event counter is not modelled")
+	case withEdge && off >= gpioRegCounters && off < gpioRegCountersEnd:
+		return 0, true, ioError(accessVerb(write), addr, "the GPIO event counter is not modelled")
 	}
-	return 0, ioError(verb, addr, "no such register")
+	return 0, false, nil
+}
+
+// regWriter returns the access function of plain read/write registers: a
+// write stores v under mask; both return the register's value.
+func regWriter(write bool, v uint32) func(p *uint32, mask uint32) (uint32, error) {
+	return func(p *uint32, mask uint32) (uint32, error) {
+		if write {
+			*p = v & mask
+		}
+		return *p, nil
+	}
+}
+
+// accessVerb names a register access in errors and trace events.
+func accessVerb(write bool) string {
+	if write {
+		return "write"
+	}
+	return "read"
 }
 
 // gpioDOUT handles DOUT (rel 0), DOUT_SET (4) and DOUT_RESET (8). The output
@@ -394,10 +431,7 @@ func pwmTickNs(sel uint32, ticks uint64) (uint64, bool) {
 
 func (b *Board) pwmAccess(write bool, addr uint32, n int, off, v uint32) (uint32, error) {
 	r := &b.ioState().pwm[n]
-	verb := "read"
-	if write {
-		verb = "write"
-	}
+	verb := accessVerb(write)
 	if off == PWMRegGlobalCtrl {
 		if !write {
 			return r.glo, nil
@@ -516,10 +550,7 @@ func (b *Board) adcStart(addr uint32) error {
 
 func (b *Board) adcAccess(write bool, addr, off, v uint32) (uint32, error) {
 	a := &b.ioState().adc
-	verb := "read"
-	if write {
-		verb = "write"
-	}
+	verb := accessVerb(write)
 	reg := func(p *uint32) (uint32, error) {
 		if write {
 			*p = v

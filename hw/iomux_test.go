@@ -230,7 +230,7 @@ func TestIORejectsWhatIsNotModelled(t *testing.T) {
 	for _, addr := range []uint32{
 		0x38010002,             // unaligned
 		0x37FFFFFC, 0x38110000, // outside the peripheral space
-		0x38070000, 0x38070500, 0x380D0000, // ISU0, ISU0's UART, I2S0: not modelled
+		0x380C0000, 0x380C0500, 0x380D0000, // ISU5, ISU5's UART, I2S0: not modelled (ISU0–4: isu_test.go)
 		0x38010008, 0x3801001C, 0x380100C0, // reserved GPIO offsets
 		0x38010100, 0x38010150, // GPIO event counter
 		0x38041000, 0x38011004, 0x38011140, // no PWM in block 3; PWM holes
@@ -240,6 +240,6 @@ func TestIORejectsWhatIsNotModelled(t *testing.T) {
 		require.Truef(t, errors.Is(err, hw.ErrInvalid), "read %#08x: %v", addr, err)
 		require.Truef(t, errors.Is(b.IOWrite32(addr, 0), hw.ErrInvalid), "write %#08x", addr)
 	}
-	_, err := b.IORead32(0x38070000)
-	require.ErrorContains(t, err, "ISU0 is not modelled at register level")
+	_, err := b.IORead32(0x380C0000)
+	require.ErrorContains(t, err, "ISU5 is not modelled at register level")
 }

@@ -50,7 +50,7 @@ const (
 	MailboxBase  = 0x21050000
 	blockSize    = 0x10000
 	IOBase       = 0x38000000
-	IOEnd        = 0x38070000
+	IOEnd        = 0x380C0000 // GPIO, PWM, ADC and ISU0–4 (hw/iomux.go, hw/isu.go)
 	NVICISER     = 0xE000E100
 	NVICICER     = 0xE000E180
 	NVICIPR      = 0xE000E400

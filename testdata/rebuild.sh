@@ -66,3 +66,5 @@ pair dw100 dw100-hl rt-dw100
 	-o testdata/images/blink-svn2.bin >/dev/null
 echo "built    testdata/images/blink-svn2.bin"
 pair rt-spin blink rt-spin
+pair rt-i2c-accel blink rt-i2c-accel # ISU2 (GPIO 36–40, blocks 9 and 10) vs GPIO 8 (block 2)
+pair rt-isu-uart blink rt-isu-uart   # ISU0 (GPIO 26–30, blocks 6 and 7) vs GPIO 8

@@ -11,8 +11,9 @@
  *     GPIO 36-40  ISU2 block 0x38090000      GPIO 66-70  ISU3 block 0x380A0000
  *     GPIO 71-75  ISU4 block 0x380B0000      GPIO 56-60  I2S0 0x380D0100, 61-65 I2S1 0x380E0100
  *     others (24, 25, 49-55, 76+): no GPIO; the Gpio_* calls return -1 without a bus access.
- * sphere-emu models the GPIO registers of groups 0-5 and of the ADC block; the ISU and I2S blocks
- * answer no register (a bus fault), so GPIO26-40 and 56-75 are not usable from an RT app yet.
+ * sphere-emu models the GPIO registers of groups 0-5, of the ADC block and of the ISU0-4 blocks (at
+ * +0x000, next to the ISU's global control register: include/mt3620/isu.h); the I2S blocks answer
+ * no register (a bus fault), so GPIO56-65 are not usable from an RT app yet.
  *
  * ADC (ADC-CONTROLLER-0, channels 0-7 = GPIO41-48, 12-bit samples): a state machine converts the
  * channels selected in CTL0's channel map into a FIFO when CTL0.FSM_EN rises; each FIFO entry has

@@ -26,7 +26,8 @@
 #define MT3620_MBOX_CA7_BASE       0x21050000u /* mailbox A7 <-> this core, "HSP CA7 normal" */
 #define MT3620_MBOX_CA7_SEC_BASE   0x21060000u /* mailbox A7 <-> this core, secure channel */
 
-/* Shared peripherals (APB); reachable only when the app's manifest grants them. */
+/* Shared peripherals (APB); reachable only when the app's manifest grants them. The ISU register
+ * layouts are in include/mt3620/isu.h. */
 #define MT3620_ADC_BASE            0x38000000u /* ADC controller (+ GPIO41-48 registers) */
 #define MT3620_GPIO_GRP0_BASE      0x38010000u /* GPIO0-3   (PWM0 shares the block) */
 #define MT3620_GPIO_GRP1_BASE      0x38020000u /* GPIO4-7   (PWM1) */
@@ -35,7 +36,9 @@
 #define MT3620_GPIO_GRP4_BASE      0x38050000u /* GPIO16-19 */
 #define MT3620_GPIO_GRP5_BASE      0x38060000u /* GPIO20-23 */
 #define MT3620_ISU_BASE(n)         (0x38070000u + (uint32_t)(n) * 0x10000u) /* ISU0..ISU5 */
-#define MT3620_ISU_I2C_OFFSET      0x000u
+#define MT3620_ISU_GPIO_OFFSET     0x000u /* ISU global control + its pins' GPIO registers */
+#define MT3620_ISU_I2C_OFFSET      0x200u /* MediaTek's I2C driver and Codethink's header; the
+                                             memmap header's "I2C base" is the block base */
 #define MT3620_ISU_SPIM_OFFSET     0x300u
 #define MT3620_ISU_SPIS_OFFSET     0x400u
 #define MT3620_ISU_UART_OFFSET     0x500u

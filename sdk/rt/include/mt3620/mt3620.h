@@ -10,3 +10,4 @@
 #include <mt3620/uart.h>
 #include <mt3620/mbox.h>
 #include <mt3620/io.h>
+#include <mt3620/isu.h>

@@ -12,10 +12,13 @@
 #include <rt/dpc.h>
 #include <rt/gpio.h>
 #include <rt/gpt.h>
+#include <rt/i2c.h>
 #include <rt/intercore.h>
+#include <rt/isu_uart.h>
 #include <rt/nvic.h>
 #include <rt/printf.h>
 #include <rt/regs.h>
+#include <rt/spi.h>
 #include <rt/uart.h>
 #include <rt/wdt.h>
 
