@@ -3,6 +3,7 @@ package rtcore
 import (
 	"context"
 	"fmt"
+	"math/bits"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -105,8 +106,10 @@ func (c *Core) checkStop() {
 	if c.proc.Killed() {
 		panic(errKilled)
 	}
-	if m, ok := c.ep.TryRecv(); ok && m.Kind == rtcoremsg.KindStop {
-		c.requestStop("stop", "stopped by the Security Monitor")
+	if c.ep.Pending() > 0 { // cheaper than TryRecv on every import
+		if m, ok := c.ep.TryRecv(); ok && m.Kind == rtcoremsg.KindStop {
+			c.requestStop("stop", "stopped by the Security Monitor")
+		}
 	}
 	if c.stopReason != "" {
 		panic(sys.NewExitError(1))
@@ -283,12 +286,12 @@ func (c *Core) nvicWrite(addr, v uint32) {
 
 // pending returns the lowest enabled interrupt whose line is high, or −1.
 func (c *Core) pending() int {
-	for n := 0; n < numIRQs; n++ {
-		if c.nvic[n/32]&(1<<(n%32)) == 0 {
-			continue
-		}
-		if line, ok := c.cfg.IRQLines[n]; ok && line() {
-			return n
+	for w, enabled := range c.nvic {
+		for ; enabled != 0; enabled &= enabled - 1 {
+			n := w*32 + bits.TrailingZeros32(enabled)
+			if line := c.lines[n]; line != nil && line() {
+				return n
+			}
 		}
 	}
 	return -1

@@ -113,6 +113,7 @@ type Core struct {
 	ctx        context.Context
 	regions    []rtcoremsg.Region
 	nvic       [numIRQs / 32]uint32
+	lines      [numIRQs]func() bool // Config.IRQLines by number, for pending
 	masked     bool
 	inIRQ      bool
 	debt       int64
@@ -128,7 +129,13 @@ func New(c Config) *Core {
 	if c.Core == 1 {
 		addr = mailbox.RTCore1
 	}
-	return &Core{cfg: c, addr: addr, dom: addr.String(), ep: c.Bus.Open(addr, 0), tr: c.Tracer, sysram: make([]byte, SYSRAMSize)}
+	core := &Core{cfg: c, addr: addr, dom: addr.String(), ep: c.Bus.Open(addr, 0), tr: c.Tracer, sysram: make([]byte, SYSRAMSize)}
+	for n, line := range c.IRQLines {
+		if n >= 0 && n < numIRQs {
+			core.lines[n] = line
+		}
+	}
+	return core
 }
 
 // Interrupt tells the core an interrupt line may have risen; a core asleep
