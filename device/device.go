@@ -172,13 +172,20 @@ func (d *Device) start() {
 		gpt := hw.NewGPT(core, d.tr, d.sim.Now, d.sim.Schedule)
 		wdt := hw.NewWatchdog(core, d.tr, d.sim.Now, d.sim.Schedule)
 		shared := hw.NewRAM(secmonmsg.SharedBufferBase+uint32(core)*secmonmsg.SharedBufferSize, secmonmsg.SharedBufferSize)
+		// An ISU's interrupt lines reach a core only while its firewall maps
+		// that ISU's block: another core's UART traffic is no one else's.
+		var c *rtcore.Core
 		lines := map[int]func() bool{rtcore.IRQGPT: gpt.IRQ, rtcore.IRQMailbox: mb.M4IRQ}
 		for irq := hw.ISUIRQI2CBase; irq < hw.ISUIRQI2CBase+hw.ISUCount*hw.ISUIRQStride; irq++ {
+			block := hw.IOISUBase + uint32((irq-hw.ISUIRQI2CBase)/hw.ISUIRQStride)*hw.IOBlockSize
 			if _, ok := d.board.ISUIRQLevel(irq); ok {
-				lines[irq] = func() bool { level, _ := d.board.ISUIRQLevel(irq); return level }
+				lines[irq] = func() bool {
+					level, _ := d.board.ISUIRQLevel(irq)
+					return level && c.Maps(block)
+				}
 			}
 		}
-		c := rtcore.New(rtcore.Config{Core: core, Bus: d.bus, Tracer: d.tr,
+		c = rtcore.New(rtcore.Config{Core: core, Bus: d.bus, Tracer: d.tr,
 			Mailbox: mb, GPT: gpt, WDT: wdt, UART: hw.NewM4UART(core, d.tr), IO: d.board, Shared: shared,
 			IRQLines: lines, Cache: cfg.Cache})
 		mb.OnM4IRQ(c.Interrupt)

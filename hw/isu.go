@@ -179,8 +179,8 @@ func (b *Board) isuGPIOAccess(s *isuState, write bool, addr, off, v uint32) (uin
 // of the board (I2C 44+4n, SPI master 45+4n, UART 47+4n for n = 0..4), and
 // false for any other number. I2C: INT_CTRL's MM_INT_STA and MM_INT_EN
 // both set. SPI: SMMR.int_en and a status in SCSR. UART: IIR reads
-// anything but "no interrupt pending". The device wires these lines to both
-// real-time cores' NVICs (docs/rt-hardware.md).
+// anything but "no interrupt pending". The device wires these lines to the
+// NVIC of the real-time core that owns the ISU (docs/rt-hardware.md).
 func (b *Board) ISUIRQLevel(irq int) (level, ok bool) {
 	if irq < ISUIRQI2CBase || irq >= ISUIRQI2CBase+ISUCount*ISUIRQStride {
 		return false, false

@@ -126,6 +126,14 @@ func (c *Core) fault(addr uint32, access, why string) {
 	panic(sys.NewExitError(faultExit))
 }
 
+// Maps reports whether the firewall of the app now running maps the word at
+// addr for reading: the device routes a peripheral's interrupt lines only to
+// the core that owns the peripheral.
+func (c *Core) Maps(addr uint32) bool {
+	_, ok := c.allowed(addr, 4, rtcoremsg.AccessRead)
+	return ok
+}
+
 // allowed checks [addr, addr+n) against the firewall regions.
 func (c *Core) allowed(addr, n uint32, access uint8) (string, bool) {
 	for _, r := range c.regions {

@@ -68,3 +68,7 @@ echo "built    testdata/images/blink-svn2.bin"
 pair rt-spin blink rt-spin
 pair rt-i2c-accel blink rt-i2c-accel # ISU2 (GPIO 36–40, blocks 9 and 10) vs GPIO 8 (block 2)
 pair rt-isu-uart blink rt-isu-uart   # ISU0 (GPIO 26–30, blocks 6 and 7) vs GPIO 8
+# rt-isu-uart on one core, and on the other a hostile app that enables ISU0's interrupt line.
+"$bin" image build --app testdata/images/blink.imagepackage --app testdata/images/rt-irq-snoop.imagepackage \
+	--app testdata/images/rt-isu-uart.imagepackage --keys "$keys" -o testdata/images/rt-irq-snoop.bin >/dev/null
+echo "built    testdata/images/rt-irq-snoop.bin"
