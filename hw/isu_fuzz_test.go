@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/bits"
 	"slices"
 	"testing"
 
@@ -220,7 +221,7 @@ func runISUProgram(t *testing.T, prog []byte) []string {
 		}
 
 		for n := range hw.ISUCount {
-			if st := peek(isuI2C(n, hw.ISUI2CRegStatus)); popcount(st&(hw.ISUI2CStatusBusBusy|hw.ISUI2CStatusStartReady)) != 1 {
+			if st := peek(isuI2C(n, hw.ISUI2CRegStatus)); bits.OnesCount32(st&(hw.ISUI2CStatusBusBusy|hw.ISUI2CStatusStartReady)) != 1 {
 				t.Fatalf("ISU%d I2C is neither busy nor ready, or both: %#x", n, st)
 			}
 			if fs := peek(isuI2C(n, hw.ISUI2CRegFIFOStatus)); fs&3 == 3 || fs&0x30 == 0x30 || fs&^0xFF != 0 {
@@ -241,14 +242,6 @@ func runISUProgram(t *testing.T, prog []byte) []string {
 		}
 	}
 	return log
-}
-
-func popcount(v uint32) int {
-	n := 0
-	for ; v != 0; v &= v - 1 {
-		n++
-	}
-	return n
 }
 
 // FuzzISURegisters drives the ISU blocks — pins, I2C, SPI and UART
