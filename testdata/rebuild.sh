@@ -56,6 +56,7 @@ pair() {
 	echo "built    testdata/images/$1.bin"
 }
 pair intercore intercore-hl rt-echo
+pair intercore-quiet intercore-hl rt-echo-quiet # for the round-trip benchmark: no per-message UART log
 pair rt-hello blink rt-hello
 pair rt-fault blink rt-fault
 pair rt-runaway blink rt-runaway

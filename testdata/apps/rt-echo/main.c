@@ -1,7 +1,10 @@
 /* rt-echo: the IntercoreComms RT sample's behaviour for sphere-emu's real-time cores. Each
  * message from a high-level app is logged on the debug UART and sent back to its sender, prefixed
  * with "rt-echo: ". Bare metal: interrupts post deferred procedures; the main loop sleeps in wfi
- * and runs them. */
+ * and runs them.
+ *
+ * Built with RT_ECHO_QUIET defined (testdata/apps/rt-echo-quiet), it logs nothing for a message it
+ * echoes, so the intercore round-trip benchmark measures the exchange and not the debug UART. */
 
 #include <rt/rt.h>
 
@@ -13,6 +16,7 @@ static const char prefix[] = "rt-echo: ";
 static uint8_t reply[PREFIX_LEN + INTERCORE_MAX_PAYLOAD_LEN];
 #define MESSAGE (reply + PREFIX_LEN) /* the message is received right after the prefix */
 
+#ifndef RT_ECHO_QUIET
 /* Logs payload as text, non-printable bytes as '.'. */
 static void LogPayload(const uint8_t *p, size_t len)
 {
@@ -20,6 +24,7 @@ static void LogPayload(const uint8_t *p, size_t len)
         Uart_PutChar(p[i] >= 0x20 && p[i] < 0x7f ? (char)p[i] : '.');
     }
 }
+#endif
 
 static void HandleReceivedMessageDeferred(void)
 {
@@ -35,11 +40,13 @@ static void HandleReceivedMessageDeferred(void)
             return;
         }
 
+#ifndef RT_ECHO_QUIET
         char senderText[37];
         ComponentId_Format(&sender, senderText);
         Uart_Printf("rt-echo: received %zu bytes from %s: \"", len, senderText);
         LogPayload(MESSAGE, len);
         Uart_WriteString("\"\r\n");
+#endif
 
         size_t replyLen = PREFIX_LEN + len;
         if (replyLen > INTERCORE_MAX_PAYLOAD_LEN) {
@@ -50,7 +57,9 @@ static void HandleReceivedMessageDeferred(void)
         if (r != Intercore_OK) {
             Uart_Printf("rt-echo: send failed: 0x%x\r\n", r);
         } else {
+#ifndef RT_ECHO_QUIET
             Uart_Printf("rt-echo: sent %zu bytes to %s\r\n", replyLen, senderText);
+#endif
         }
     }
 }
