@@ -266,17 +266,10 @@ func (b *Board) gpioAccess(write bool, addr uint32, g int, off, v uint32) (uint3
 // the ISUs' pins). ok is false for an offset that is none of them.
 func (b *Board) gpioPinAccess(r *gpioGroup, write bool, addr uint32, first, count int, withEdge bool, off, v uint32) (val uint32, ok bool, err error) {
 	pinMask := uint32(1)<<count - 1
-	// setReset handles a value / set / reset triple at base.
-	setReset := func(reg *uint32, base, mask uint32) (uint32, bool, error) {
+	// triple handles a value / set / reset triple of registers at base.
+	triple := func(reg *uint32, base, mask uint32) (uint32, bool, error) {
 		if write {
-			switch off - base {
-			case 0:
-				*reg = v & mask
-			case 4:
-				*reg |= v & mask
-			case 8:
-				*reg &^= v & mask
-			}
+			*reg = setReset(*reg, off-base, v&mask)
 		}
 		return *reg, true, nil
 	}
@@ -296,23 +289,23 @@ func (b *Board) gpioPinAccess(r *gpioGroup, write bool, addr uint32, first, coun
 		val, err = b.gpioOE(write, first, count, off-GPIORegOE, v)
 		return val, true, err
 	case off >= GPIORegPU && off <= GPIORegPU+8:
-		return setReset(&r.pu, GPIORegPU, pinMask|1<<31)
+		return triple(&r.pu, GPIORegPU, pinMask|1<<31)
 	case off >= GPIORegPD && off <= GPIORegPD+8:
-		return setReset(&r.pd, GPIORegPD, pinMask)
+		return triple(&r.pd, GPIORegPD, pinMask)
 	case off >= GPIORegSR && off <= GPIORegSR+8:
-		return setReset(&r.sr, GPIORegSR, pinMask)
+		return triple(&r.sr, GPIORegSR, pinMask)
 	case off >= GPIORegIES && off <= GPIORegIES+8:
-		return setReset(&r.ies, GPIORegIES, pinMask)
+		return triple(&r.ies, GPIORegIES, pinMask)
 	case off == GPIORegPADDRV:
-		return setReset(&r.paddrv, off, uint32(1)<<(2*count)-1)
+		return triple(&r.paddrv, off, uint32(1)<<(2*count)-1)
 	case off == GPIORegRDSEL:
-		return setReset(&r.rdsel, off, uint32(1)<<(2*count)-1)
+		return triple(&r.rdsel, off, uint32(1)<<(2*count)-1)
 	case off == GPIORegTDSEL:
-		return setReset(&r.tdsel, off, uint32(1)<<(4*count)-1)
+		return triple(&r.tdsel, off, uint32(1)<<(4*count)-1)
 	case withEdge && off >= GPIORegEA && off <= GPIORegEA+8:
-		return setReset(&r.ea, GPIORegEA, pinMask)
+		return triple(&r.ea, GPIORegEA, pinMask)
 	case withEdge && off >= GPIORegRSEL && off <= GPIORegRSEL+8:
-		return setReset(&r.rsel, GPIORegRSEL, pinMask)
+		return triple(&r.rsel, GPIORegRSEL, pinMask)
 	case withEdge && off >= gpioRegCounters && off < gpioRegCountersEnd:
 		return 0, true, ioError(accessVerb(write), addr, "the GPIO event counter is not modelled")
 	}
@@ -328,6 +321,21 @@ func regWriter(write bool, v uint32) func(p *uint32, mask uint32) (uint32, error
 		}
 		return *p, nil
 	}
+}
+
+// setReset returns what a write of v makes of register value cur in a
+// value / set / reset triple: rel 0 writes the value, 4 sets the bits of v,
+// 8 clears them.
+func setReset(cur, rel, v uint32) uint32 {
+	switch rel {
+	case 0:
+		return v
+	case 4:
+		return cur | v
+	case 8:
+		return cur &^ v
+	}
+	return cur
 }
 
 // accessVerb names a register access in errors and trace events.
@@ -350,15 +358,7 @@ func (b *Board) gpioDOUT(write bool, first, count int, rel, v uint32) (uint32, e
 	if !write {
 		return cur, nil
 	}
-	next := cur
-	switch rel {
-	case 0:
-		next = v
-	case 4:
-		next = cur | v
-	case 8:
-		next = cur &^ v
-	}
+	next := setReset(cur, rel, v)
 	for i := range count {
 		n, bit := first+i, uint8(next>>i&1)
 		if g.out[n] == bit {
@@ -389,15 +389,7 @@ func (b *Board) gpioOE(write bool, first, count int, rel, v uint32) (uint32, err
 	if !write {
 		return cur, nil
 	}
-	next := cur
-	switch rel {
-	case 0:
-		next = v
-	case 4:
-		next = cur | v
-	case 8:
-		next = cur &^ v
-	}
+	next := setReset(cur, rel, v)
 	for i := range count {
 		n := first + i
 		was, now := cur>>i&1 != 0, next>>i&1 != 0
