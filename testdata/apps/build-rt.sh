@@ -36,50 +36,16 @@ CC=${CC:-clang}
 CFLAGS="$SPHERE_EMU_RT_CFLAGS -I sdk/rt/include"
 LDFLAGS="$SPHERE_EMU_RT_LDFLAGS"
 
-check=0
-apps=""
-for arg in "$@"; do
-    case "$arg" in
-    --check) check=1 ;;
-    -h | --help)
-        awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
-        exit 0
-        ;;
-    -*)
-        echo "build-rt.sh: unknown option $arg" >&2
-        exit 2
-        ;;
-    *) apps="$apps ${arg%/}" ;;
+tool=build-rt.sh
+what="real-time app"
+
+# owns NAME: the rt-* folders.
+owns() {
+    case "$1" in
+    rt-*) return 0 ;;
     esac
-done
-
-if [ -z "$apps" ]; then
-    for dir in testdata/apps/rt-*/; do
-        [ -d "$dir" ] || continue
-        name=$(basename "$dir")
-        for c in "$dir"*.c; do
-            [ -e "$c" ] && apps="$apps $name"
-            break
-        done
-    done
-fi
-if [ -z "$apps" ]; then
-    echo "build-rt.sh: no rt-* app folders found under testdata/apps" >&2
-    exit 1
-fi
-
-if ! command -v "$CC" >/dev/null 2>&1; then
-    echo "build-rt.sh: $CC not found; install it with:" >&2
-    echo "  apt-get install -y clang lld wasi-libc libclang-rt-14-dev-wasm32" >&2
-    exit 1
-fi
-
-outroot=testdata/apps
-if [ "$check" = 1 ]; then
-    outroot=$(mktemp -d "${TMPDIR:-/tmp}/sphere-emu-rt-apps.XXXXXX")
-    trap 'rm -rf "$outroot"' EXIT
-    trap 'exit 130' INT TERM
-fi
+    return 1
+}
 
 # build NAME OUT: compiles the RT SDK and the app's sources into OUT.
 build() {
@@ -93,41 +59,5 @@ build() {
     fi
 }
 
-failed=0
-for app in $apps; do
-    case "$app" in
-    rt-*) ;;
-    *)
-        echo "build-rt.sh: not an RT app (the folder name must start with rt-): $app" >&2
-        exit 1
-        ;;
-    esac
-    if [ ! -d "testdata/apps/$app" ]; then
-        echo "build-rt.sh: no such app: testdata/apps/$app" >&2
-        exit 1
-    fi
-    if [ "$check" = 1 ]; then
-        mkdir -p "$outroot/$app"
-    fi
-    out="$outroot/$app/app.wasm"
-    build "$app" "$out"
-    if [ "$check" = 1 ]; then
-        committed="testdata/apps/$app/app.wasm"
-        if [ ! -f "$committed" ]; then
-            echo "MISSING  $committed (run testdata/apps/build-rt.sh)"
-            failed=1
-        elif cmp -s "$out" "$committed"; then
-            echo "ok       $committed"
-        else
-            echo "DIFFERS  $committed (run testdata/apps/build-rt.sh and commit the result)"
-            failed=1
-        fi
-    else
-        echo "built    $out ($(wc -c <"$out" | tr -d ' ') bytes)"
-    fi
-done
-
-if [ "$failed" != 0 ]; then
-    echo "build-rt.sh --check: committed modules are stale; toolchain here: $("$CC" --version | head -n 1)" >&2
-    exit 1
-fi
+# shellcheck source=testdata/apps/build-driver.sh
+. testdata/apps/build-driver.sh

@@ -35,52 +35,15 @@ SPHERE_HWDEFS=${SPHERE_HWDEFS:-sdk/hardware-definitions}
 CFLAGS="$SPHERE_EMU_CFLAGS -I sdk/include"
 LDFLAGS="$SPHERE_EMU_LDFLAGS"
 
-check=0
-apps=""
-for arg in "$@"; do
-    case "$arg" in
-    --check) check=1 ;;
-    -h | --help)
-        awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
-        exit 0
-        ;;
-    -*)
-        echo "build.sh: unknown option $arg" >&2
-        exit 2
-        ;;
-    *) apps="$apps ${arg%/}" ;;
+tool=build.sh
+what="high-level app"
+
+# owns NAME: every folder but common (shared sources) and rt-* (real-time apps: build-rt.sh).
+owns() {
+    case "$1" in
+    common | rt-*) return 1 ;;
     esac
-done
-
-if [ -z "$apps" ]; then
-    for dir in testdata/apps/*/; do
-        name=$(basename "$dir")
-        case "$name" in
-        common | rt-*) continue ;; # rt-* are real-time apps: testdata/apps/build-rt.sh
-        esac
-        for c in "$dir"*.c; do
-            [ -e "$c" ] && apps="$apps $name"
-            break
-        done
-    done
-fi
-if [ -z "$apps" ]; then
-    echo "build.sh: no app folders found under testdata/apps" >&2
-    exit 1
-fi
-
-if ! command -v "$CC" >/dev/null 2>&1; then
-    echo "build.sh: $CC not found; install it with:" >&2
-    echo "  apt-get install -y clang lld wasi-libc libclang-rt-14-dev-wasm32" >&2
-    exit 1
-fi
-
-outroot=testdata/apps
-if [ "$check" = 1 ]; then
-    outroot=$(mktemp -d "${TMPDIR:-/tmp}/sphere-emu-apps.XXXXXX")
-    trap 'rm -rf "$outroot"' EXIT
-    trap 'exit 130' INT TERM
-fi
+}
 
 # build NAME OUT: compiles the SDK and the app's sources into OUT.
 build() {
@@ -105,34 +68,5 @@ build() {
     "$CC" $CFLAGS $includes sdk/lib/*.c testdata/apps/"$1"/*.c $common $LDFLAGS -o "$2"
 }
 
-failed=0
-for app in $apps; do
-    if [ "$app" = common ] || [ ! -d "testdata/apps/$app" ]; then
-        echo "build.sh: no such app: testdata/apps/$app" >&2
-        exit 1
-    fi
-    if [ "$check" = 1 ]; then
-        mkdir -p "$outroot/$app"
-    fi
-    out="$outroot/$app/app.wasm"
-    build "$app" "$out"
-    if [ "$check" = 1 ]; then
-        committed="testdata/apps/$app/app.wasm"
-        if [ ! -f "$committed" ]; then
-            echo "MISSING  $committed (run testdata/apps/build.sh)"
-            failed=1
-        elif cmp -s "$out" "$committed"; then
-            echo "ok       $committed"
-        else
-            echo "DIFFERS  $committed (run testdata/apps/build.sh and commit the result)"
-            failed=1
-        fi
-    else
-        echo "built    $out ($(wc -c <"$out" | tr -d ' ') bytes)"
-    fi
-done
-
-if [ "$failed" != 0 ]; then
-    echo "build.sh --check: committed modules are stale; toolchain here: $("$CC" --version | head -n 1)" >&2
-    exit 1
-fi
+# shellcheck source=testdata/apps/build-driver.sh
+. testdata/apps/build-driver.sh
