@@ -355,6 +355,7 @@ func (k *Kernel) rtStopped(m mailbox.Message) {
 		return
 	}
 	k.tr.Emit(trace.Kernel, "rt.exit", trace.Str("core", st.Core), trace.Str("cid", st.ComponentID), trace.Str("reason", st.Reason), trace.Str("detail", st.Detail))
+	k.recordRTStop(st)
 	for i, l := range k.rt {
 		if l == nil || l.cid != st.ComponentID {
 			continue

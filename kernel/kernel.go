@@ -83,6 +83,8 @@ type Kernel struct {
 	// updatePending is set while an update waits for apps to allow it
 	// (SysEvent_DeferEvent); updates arrive with issue #6.
 	updatePending bool
+	// denials are the capability denials recorded this boot (recordDenial).
+	denials map[string]bool
 }
 
 // New builds the kernel and opens its mailbox endpoint.
@@ -196,6 +198,7 @@ func (k *Kernel) loadApp(i uint32) {
 			stage = v.Stage
 		}
 		k.refuse(stage, "image not trusted by device: "+v.Reason, 0)
+		k.recordVerifyFailure(stage, v.Reason)
 		return
 	}
 	pkg, err := image.ParsePackage(raw)
@@ -246,7 +249,7 @@ func (k *Kernel) loadApp(i uint32) {
 	case k.app != nil:
 		k.refuse(stage, "a high-level app is already running ("+k.app.cid+"); the MT3620 runs one", 0)
 	default:
-		k.startApp(stage, man, fs, entry.Data)
+		k.startApp(stage, man, fs, entry.Data, pkg.Metadata.Identity.ImageID.String())
 	}
 }
 
@@ -287,7 +290,7 @@ func capabilitySummary(m *manifest.Manifest) string {
 
 // startApp acquires the app's peripherals from the Security Monitor and
 // asks the app core to run it.
-func (k *Kernel) startApp(stage string, man *manifest.Manifest, pkg *image.FS, wasm []byte) {
+func (k *Kernel) startApp(stage string, man *manifest.Manifest, pkg *image.FS, wasm []byte, imageID string) {
 	claims, err := peripheralClaims(man)
 	if err != nil {
 		k.refuse(stage, err.Error(), 0)
@@ -297,6 +300,7 @@ func (k *Kernel) startApp(stage string, man *manifest.Manifest, pkg *image.FS, w
 		return
 	}
 	k.app = newProcess(man, pkg, wasm)
+	k.app.imageID = imageID
 	k.launch()
 }
 

@@ -37,6 +37,7 @@ const firstAppFD = 4
 // package, descriptor table, signal state.
 type process struct {
 	cid      string
+	imageID  string
 	name     string
 	manifest *manifest.Manifest
 	pkg      *image.FS

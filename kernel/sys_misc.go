@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"encoding/binary"
+	"fmt"
 	"strings"
 
 	"github.com/sphere-emu/sphere-emu/device/devicemsg"
@@ -200,6 +201,7 @@ type powerState struct {
 }
 
 type powerAction struct {
+	reason    string // the call that asked for it
 	reboot    bool
 	residency int64 // seconds, for a power-down
 }
@@ -226,6 +228,7 @@ func (k *Kernel) stopApp(why string) {
 }
 
 func (k *Kernel) startPowerAction(a *powerAction, why string) {
+	a.reason = why
 	k.power.pending = a
 	k.stopApp(why)
 }
@@ -237,6 +240,7 @@ func (k *Kernel) finishPowerAction() {
 	k.power.pending = nil
 	k.app = nil
 	if a.reboot {
+		k.recordEvent(kernelmsg.EventPlanned, kernelmsg.ClassOS, fmt.Sprintf("Reboot (reason=%s)", a.reason))
 		_, _ = k.ep.Send(mailbox.Device, devicemsg.KindReboot, nil)
 		return
 	}

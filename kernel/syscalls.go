@@ -119,6 +119,9 @@ func (k *Kernel) reply(m mailbox.Message, name string, r kernelmsg.Result) {
 	if r.Value < 0 && !quietErrnos[kernelmsg.Errno(-r.Value)] && k.app != nil {
 		k.tr.Emit(trace.Kernel, "syscall.error", trace.Str("cid", k.app.cid), trace.Str("call", name),
 			trace.Str("errno", kernelmsg.Errno(-r.Value).String()))
+		if kernelmsg.Errno(-r.Value) == kernelmsg.EACCES {
+			k.recordDenial(k.app.cid, name)
+		}
 	}
 	_ = k.ep.Reply(m, r.Marshal())
 }
@@ -233,6 +236,9 @@ func (k *Kernel) appExited(m mailbox.Message) {
 		f = append(f, trace.Str("detail", e.Detail))
 	}
 	k.tr.Emit(trace.Kernel, "app.exit", f...)
+	if !p.stopping {
+		k.recordAppEnd(p, e.Code, e.Signal)
+	}
 	k.dropWaits()
 	p.reset(k)
 	if k.power.pending != nil {

@@ -44,6 +44,7 @@ type SecurityMonitor struct {
 	locator      *image.Locator
 	compartments *Compartments
 	peripherals  *peripheralMap
+	telemetry    *telemetryStore // mounted at first use
 }
 
 // New builds the Security Monitor and opens its mailbox endpoint.
@@ -174,6 +175,7 @@ func (s *SecurityMonitor) verifyOS(stage string, t image.ImageType) ([]byte, boo
 		return nil, false
 	}
 	if !v.OK {
+		s.recordSecurityEvent(fmt.Sprintf("SecurityEvent (check=os-verify; stage=%s; reason=%s)", stage, v.Reason))
 		s.halt(stage, v.Reason)
 		return nil, false
 	}

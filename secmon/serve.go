@@ -18,6 +18,10 @@ var allowed = map[mailbox.Kind][]mailbox.Addr{
 	secmonmsg.KindPeripheralRelease:        {mailbox.Kernel},
 	secmonmsg.KindStartRTCore:              {mailbox.Kernel},
 	secmonmsg.KindRTStopped:                {mailbox.RTCore0, mailbox.RTCore1},
+	secmonmsg.KindTelemetryAppend:          {mailbox.Kernel},
+	secmonmsg.KindTelemetryRead:            {mailbox.Kernel},
+	secmonmsg.KindTelemetryAck:             {mailbox.Kernel},
+	secmonmsg.KindTelemetryClear:           {mailbox.Kernel},
 }
 
 func permitted(k mailbox.Kind, from mailbox.Addr) bool {
@@ -52,6 +56,8 @@ func (s *SecurityMonitor) serve() {
 			s.serveStartRTCore(m)
 		case secmonmsg.KindRTStopped:
 			s.forwardRTStopped(m)
+		case secmonmsg.KindTelemetryAppend, secmonmsg.KindTelemetryRead, secmonmsg.KindTelemetryAck, secmonmsg.KindTelemetryClear:
+			s.serveTelemetry(m)
 		}
 	}
 }
