@@ -67,8 +67,11 @@ func FuzzPayloads(f *testing.F) {
 		if v, err := plutonmsg.UnmarshalMeasurements(b); err == nil {
 			check("Measurements", plutonmsg.MarshalMeasurements(v), nil)
 		}
-		if v, err := plutonmsg.UnmarshalAttestation(b); err == nil {
-			check("Attestation", v.Marshal(), nil)
+		if v, err := plutonmsg.UnmarshalAttestRequest(b); err == nil {
+			check("AttestRequest", v.Marshal(), nil)
+		}
+		if v, err := plutonmsg.UnmarshalSignRequest(b); err == nil {
+			check("SignRequest", v.Marshal(), nil)
 		}
 		if v, err := secmonmsg.UnmarshalPeripheral(b); err == nil {
 			check("Peripheral", v.Marshal(), nil)

@@ -60,8 +60,12 @@ type Pluton struct {
 	measurements []plutonmsg.Measurement
 	layers       []layer
 	identity     *ecdsa.PrivateKey // device identity (attestation) key, from the UDS
-	general      *ecdsa.PrivateKey // the "general" key the 1BL prints as G=
-	rng          interface{ Read([]byte) (int, error) }
+	general      *ecdsa.PrivateKey // the "general" key the 1BL prints as G=; it backs the update certificate
+	// client is the committed client-auth key (DeviceAuthentication);
+	// pendingClient is one generated and not yet certified. Both live in
+	// Pluton's RAM: a reboot forgets them and the device attests again.
+	client, pendingClient *ecdsa.PrivateKey
+	rng                   interface{ Read([]byte) (int, error) }
 }
 
 // New builds Pluton and opens its mailbox endpoint.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/sphere-emu/sphere-emu/attest"
 	"github.com/sphere-emu/sphere-emu/hw"
 	"github.com/sphere-emu/sphere-emu/image"
 	"github.com/sphere-emu/sphere-emu/mailbox"
@@ -236,29 +237,72 @@ func TestFusesPersistAndOnlyGoUp(t *testing.T) {
 	require.ErrorContains(t, err, "uds")
 }
 
-func TestAttestationIsSignedByTheDeviceIdentity(t *testing.T) {
+func TestAttestationIsAnEATSignedByTheDeviceIdentity(t *testing.T) {
 	w := newWorld(t)
-	var a plutonmsg.Attestation
-	var short error
+	var token []byte
+	var errs []error
+	var clientPub []byte
 	nonce := [32]byte{1, 2, 3}
 	w.s.Spawn("secmon", func(p *sim.Proc) {
 		w.secmon.Bind(p)
 		w.secmon.Recv()
-		resp, err := w.secmon.Call(mailbox.Pluton, plutonmsg.KindProcessAttestation, nonce[:], sim.Second)
+		req := plutonmsg.AttestRequest{Nonce: nonce, OSVersion: "26.11"}
+		_, err := w.secmon.Call(mailbox.Pluton, plutonmsg.KindProcessAttestation, req.Marshal(), sim.Second)
+		errs = append(errs, err) // only the kernel may ask
+	})
+	w.s.Spawn("kernel", func(p *sim.Proc) {
+		w.kernel.Bind(p)
+		p.Sleep(100 * sim.Millisecond)
+		var err error
+		clientPub, err = w.kernel.Call(mailbox.Pluton, plutonmsg.KindGenerateClientAuthKey, nil, sim.Second)
 		require.NoError(t, err)
-		a, err = plutonmsg.UnmarshalAttestation(resp)
+		req := plutonmsg.AttestRequest{Nonce: nonce, OSVersion: "26.11"}
+		token, err = w.kernel.Call(mailbox.Pluton, plutonmsg.KindProcessAttestation, req.Marshal(), sim.Second)
 		require.NoError(t, err)
-		_, short = w.secmon.Call(mailbox.Pluton, plutonmsg.KindProcessAttestation, nonce[:5], sim.Second)
+		_, err = w.kernel.Call(mailbox.Pluton, plutonmsg.KindProcessAttestation, nonce[:5], sim.Second)
+		errs = append(errs, err) // too short
+		var d plutonmsg.SignRequest
+		_, err = w.kernel.Call(mailbox.Pluton, plutonmsg.KindSignWithTenantAttestation, d.Marshal(), sim.Second)
+		errs = append(errs, err) // not committed yet
+		_, err = w.kernel.Call(mailbox.Pluton, plutonmsg.KindCommitClientAuthKey, clientPub, sim.Second)
+		require.NoError(t, err)
+		sig, err := w.kernel.Call(mailbox.Pluton, plutonmsg.KindSignWithTenantAttestation, d.Marshal(), sim.Second)
+		require.NoError(t, err)
+		pub, err := attest.PublicKey(clientPub)
+		require.NoError(t, err)
+		r, s := new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])
+		require.True(t, ecdsa.Verify(pub, d.Digest[:], r, s), "the committed client key signs")
 	})
 	w.s.Run(sim.Second)
-	require.Equal(t, w.p.DeviceID(), hex.EncodeToString(a.DeviceID[:]))
-	require.Len(t, a.Measurements, 4, "keystore, 1bl, pluton-runtime, secmon")
-	pub, err := image.PublicKeyFromBytes(a.DeviceID)
+	require.Len(t, errs, 3)
+	for _, err := range errs {
+		require.Error(t, err)
+	}
+
+	c, err := attest.Verify(token)
 	require.NoError(t, err)
-	d := plutonmsg.AttestationDigest(nonce, a.DeviceID, a.Measurements)
-	r, s := new(big.Int).SetBytes(a.Signature[:32]), new(big.Int).SetBytes(a.Signature[32:])
-	require.True(t, ecdsa.Verify(pub, d[:], r, s), "signature does not verify with the device ID key")
-	other := plutonmsg.AttestationDigest([32]byte{9}, a.DeviceID, a.Measurements)
-	require.False(t, ecdsa.Verify(pub, other[:], r, s), "signature must bind the nonce")
-	require.Error(t, short)
+	require.Equal(t, w.p.DeviceID(), hex.EncodeToString(c.DeviceID))
+	require.Equal(t, nonce[:], c.Nonce)
+	require.Equal(t, "26.11", c.OSVersion)
+	require.Equal(t, clientPub, c.ClientKey)
+	require.Len(t, c.UpdateKey, 64)
+	require.EqualValues(t, plutonmsg.StateSecure, c.SecurityState)
+	require.Len(t, c.Measurements, 4, "keystore, 1bl, pluton-runtime, secmon")
+	keystore := w.partition(t, image.PartitionTypeFirmware, image.ImageTypeTrustedKeystore)
+	pkg, err := image.ParsePackage(keystore)
+	require.NoError(t, err)
+	want := pkg.Digest()
+	require.Equal(t, want[:], c.Measurements[0].Digest, "the first measurement is the keystore that booted")
+
+	// Tampering with any byte of the token breaks it.
+	bad := bytes.Clone(token)
+	bad[len(bad)/2] ^= 1
+	_, err = attest.Verify(bad)
+	require.Error(t, err)
+	// No private scalar ever crossed the bus.
+	for _, k := range []*ecdsa.PrivateKey{w.p.client, w.p.general, w.p.identity} {
+		scalar, err := k.Bytes()
+		require.NoError(t, err)
+		require.NotContains(t, w.wire.String(), string(scalar))
+	}
 }

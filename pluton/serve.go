@@ -1,8 +1,11 @@
 package pluton
 
 import (
+	"crypto/ecdsa"
+	"encoding/hex"
 	"fmt"
 
+	"github.com/sphere-emu/sphere-emu/attest"
 	"github.com/sphere-emu/sphere-emu/image"
 	"github.com/sphere-emu/sphere-emu/mailbox"
 	"github.com/sphere-emu/sphere-emu/pluton/plutonmsg"
@@ -32,6 +35,10 @@ func (p *Pluton) serve() {
 			_ = p.ep.Reply(m, st.Marshal())
 		case plutonmsg.KindProcessAttestation:
 			p.serveAttestation(m)
+		case plutonmsg.KindGenerateClientAuthKey, plutonmsg.KindCommitClientAuthKey:
+			p.serveClientAuthKey(m)
+		case plutonmsg.KindSignWithTenantAttestation, plutonmsg.KindSignWithGeneralKey:
+			p.serveSign(m)
 		case plutonmsg.KindGetMeasurements:
 			_ = p.ep.Reply(m, plutonmsg.MarshalMeasurements(p.measurements))
 		case plutonmsg.KindReadRng:
@@ -107,25 +114,120 @@ func (p *Pluton) serveVerify(m mailbox.Message) {
 	_ = p.ep.Reply(m, v.Marshal())
 }
 
-// serveAttestation signs the measurement list and a caller's nonce with the
-// device identity key. The nonce makes each answer fresh; the key never
-// leaves Pluton, only the signature does.
+// serveAttestation answers ProcessAttestation with an EAT in a COSE_Sign1
+// envelope: the caller's nonce, the device ID, the measurement list of what
+// actually booted, the security state, the public halves of the keys the
+// service is to certify, and the OS version the OS reports. Pluton builds
+// the claims itself: a caller chooses only the nonce and the OS-version
+// string, so the identity key never signs bytes of the caller's choosing.
 func (p *Pluton) serveAttestation(m mailbox.Message) {
-	if len(m.Payload) != 32 {
-		p.reject(m, mailbox.ErrCodeMalformed, fmt.Sprintf("ProcessAttestation: want a 32-byte nonce, got %d bytes", len(m.Payload)))
+	if m.From != mailbox.Kernel {
+		p.reject(m, mailbox.ErrCodeDenied, m.From.String()+" may not ask for an attestation")
 		return
 	}
-	var nonce [32]byte
-	copy(nonce[:], m.Payload)
-	a := plutonmsg.Attestation{DeviceID: publicXY(&p.identity.PublicKey), Measurements: p.measurements}
-	d := plutonmsg.AttestationDigest(nonce, a.DeviceID, a.Measurements)
-	p.proc.Sleep(costSign)
-	sig, err := signRaw(p.identity, d[:])
+	req, err := plutonmsg.UnmarshalAttestRequest(m.Payload)
 	if err != nil {
 		p.reject(m, mailbox.ErrCodeMalformed, "ProcessAttestation: "+err.Error())
 		return
 	}
-	a.Signature = sig
-	p.tr.Emit(trace.Pluton, "attestation.sign", trace.Str("from", m.From.String()), trace.Int("measurements", int64(len(a.Measurements))))
-	_ = p.ep.Reply(m, a.Marshal())
+	id := publicXY(&p.identity.PublicKey)
+	upd := publicXY(&p.general.PublicKey)
+	c := attest.Claims{
+		Nonce:         req.Nonce[:],
+		UEID:          attest.UEIDFor(id[:]),
+		DebugStatus:   attest.DebugDisabledPermanently,
+		Profile:       attest.Profile,
+		SecurityState: plutonmsg.StateSecure,
+		DeviceID:      id[:],
+		Capabilities:  []uint16{},
+		OSVersion:     req.OSVersion,
+		UpdateKey:     upd[:],
+	}
+	if k := p.clientKey(); k != nil {
+		xy := publicXY(&k.PublicKey)
+		c.ClientKey = xy[:]
+	}
+	for _, ms := range p.measurements {
+		c.Measurements = append(c.Measurements, attest.Measurement{Type: ms.Type, Digest: append([]byte(nil), ms.Digest[:]...)})
+	}
+	p.proc.Sleep(costSign)
+	token, err := attest.Sign(&c, func(d [32]byte) ([64]byte, error) { return signRaw(p.identity, d[:]) })
+	if err != nil {
+		p.reject(m, mailbox.ErrCodeMalformed, "ProcessAttestation: "+err.Error())
+		return
+	}
+	p.tr.Emit(trace.Pluton, "attestation.sign", trace.Str("from", m.From.String()), trace.Int("measurements", int64(len(c.Measurements))),
+		trace.Int("token_bytes", int64(len(token))))
+	_ = p.ep.Reply(m, token)
+}
+
+// clientKey is the key the next certificate is for: the one generated and
+// not yet committed, else the committed one (nil before the first).
+func (p *Pluton) clientKey() *ecdsa.PrivateKey {
+	if p.pendingClient != nil {
+		return p.pendingClient
+	}
+	return p.client
+}
+
+// serveClientAuthKey generates a client-auth key pair inside Pluton
+// (GenerateClientAuthKey) or commits the generated one once the service
+// has certified it (CommitClientAuthKey). Only the public half leaves.
+func (p *Pluton) serveClientAuthKey(m mailbox.Message) {
+	if m.From != mailbox.Kernel {
+		p.reject(m, mailbox.ErrCodeDenied, m.From.String()+" may not manage the client-auth key")
+		return
+	}
+	if m.Kind == plutonmsg.KindGenerateClientAuthKey {
+		var seed [32]byte
+		_, _ = p.rng.Read(seed[:])
+		p.proc.Sleep(costSign)
+		p.pendingClient = deriveKey(seed[:], "sphere-emu/pluton/client-auth")
+		xy := publicXY(&p.pendingClient.PublicKey)
+		p.tr.Emit(trace.Pluton, "clientkey.generate", trace.Str("public", hex.EncodeToString(xy[:8])))
+		_ = p.ep.Reply(m, xy[:])
+		return
+	}
+	if p.pendingClient == nil {
+		p.reject(m, mailbox.ErrCodeDenied, "CommitClientAuthKey: no generated key to commit")
+		return
+	}
+	xy := publicXY(&p.pendingClient.PublicKey)
+	if string(m.Payload) != string(xy[:]) {
+		p.reject(m, mailbox.ErrCodeMalformed, "CommitClientAuthKey: the public key is not the one generated")
+		return
+	}
+	p.client, p.pendingClient = p.pendingClient, nil
+	p.tr.Emit(trace.Pluton, "clientkey.commit", trace.Str("public", hex.EncodeToString(xy[:8])))
+	_ = p.ep.Reply(m, nil)
+}
+
+// serveSign signs a digest for a TLS handshake with the committed
+// client-auth key or the general key: the private keys stay here.
+func (p *Pluton) serveSign(m mailbox.Message) {
+	if m.From != mailbox.Kernel {
+		p.reject(m, mailbox.ErrCodeDenied, m.From.String()+" may not ask for signatures")
+		return
+	}
+	req, err := plutonmsg.UnmarshalSignRequest(m.Payload)
+	if err != nil {
+		p.reject(m, mailbox.ErrCodeMalformed, err.Error())
+		return
+	}
+	key, name := p.general, "general"
+	if m.Kind == plutonmsg.KindSignWithTenantAttestation {
+		key, name = p.client, "client-auth"
+	}
+	if key == nil {
+		p.reject(m, mailbox.ErrCodeDenied, "no committed client-auth key: the device has not attested")
+		return
+	}
+	p.proc.Sleep(costSign)
+	sig, err := signRaw(key, req.Digest[:])
+	if err != nil {
+		p.reject(m, mailbox.ErrCodeMalformed, err.Error())
+		return
+	}
+	p.tr.Emit(trace.Pluton, "key.sign", trace.Str("key", name), trace.Str("from", m.From.String()))
+	_ = p.ep.Reply(m, sig[:])
 }

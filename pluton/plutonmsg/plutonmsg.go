@@ -3,7 +3,6 @@
 package plutonmsg
 
 import (
-	"crypto/sha256"
 	"fmt"
 
 	"github.com/sphere-emu/sphere-emu/mailbox"
@@ -13,11 +12,15 @@ import (
 // it is known (reference §4): 0x40 ReadRng, 0x41 GetSecurityState, 0x42
 // (believed to be image verification). 0x60 and up are emulator-defined.
 const (
-	KindReadRng            mailbox.Kind = 0x40
-	KindGetSecurityState   mailbox.Kind = 0x41
-	KindVerifyImage        mailbox.Kind = 0x42
-	KindProcessAttestation mailbox.Kind = 0x4C
-	KindGetMeasurements    mailbox.Kind = 0x60
+	KindReadRng                   mailbox.Kind = 0x40
+	KindGetSecurityState          mailbox.Kind = 0x41
+	KindVerifyImage               mailbox.Kind = 0x42
+	KindGenerateClientAuthKey     mailbox.Kind = 0x4A // () → 64-byte public key of a new client-auth key
+	KindProcessAttestation        mailbox.Kind = 0x4C // AttestRequest → COSE_Sign1 token
+	KindSignWithTenantAttestation mailbox.Kind = 0x4D // SignRequest → r‖s by the committed client-auth key
+	KindCommitClientAuthKey       mailbox.Kind = 0x4E // 64-byte public key → (): the generated key becomes the client-auth key
+	KindGetMeasurements           mailbox.Kind = 0x60
+	KindSignWithGeneralKey        mailbox.Kind = 0x61 // SignRequest → r‖s by the general key
 )
 
 func init() {
@@ -26,6 +29,10 @@ func init() {
 	mailbox.RegisterKind(mailbox.Pluton, KindVerifyImage, "pluton.VerifyImage")
 	mailbox.RegisterKind(mailbox.Pluton, KindGetMeasurements, "pluton.GetMeasurements")
 	mailbox.RegisterKind(mailbox.Pluton, KindProcessAttestation, "pluton.ProcessAttestation")
+	mailbox.RegisterKind(mailbox.Pluton, KindGenerateClientAuthKey, "pluton.GenerateClientAuthKey")
+	mailbox.RegisterKind(mailbox.Pluton, KindCommitClientAuthKey, "pluton.CommitClientAuthKey")
+	mailbox.RegisterKind(mailbox.Pluton, KindSignWithTenantAttestation, "pluton.SignWithTenantAttestationKey")
+	mailbox.RegisterKind(mailbox.Pluton, KindSignWithGeneralKey, "pluton.SignWithGeneralKey")
 }
 
 // Purpose says what an image is verified for, which decides the keys that may
@@ -206,51 +213,59 @@ func UnmarshalMeasurements(p []byte) ([]Measurement, error) {
 	return ms, d.Finish()
 }
 
-// Attestation is Pluton's answer to ProcessAttestation (whose request is a
-// 32-byte nonce): the device ID public key, the measurement list, and an
-// ECDSA P-256 signature by the device identity key over AttestationDigest,
-// as in the real attestation result (reference §4). Encoding: 64 bytes
-// device ID, measurement list (as MarshalMeasurements), 64 bytes r‖s.
-type Attestation struct {
-	DeviceID     [64]byte
-	Measurements []Measurement
-	Signature    [64]byte
+// AttestRequest asks Pluton for an attestation token (ProcessAttestation):
+// the service's 32-byte nonce, and the OS version the OS reports, which
+// Pluton signs as a claim the service checks against the measurements.
+// Encoding: 32 bytes nonce, string OS version. The answer is the token: a
+// COSE_Sign1 EAT (package attest), signed by the device identity key.
+type AttestRequest struct {
+	Nonce     [32]byte
+	OSVersion string
 }
 
-// Marshal encodes a.
-func (a *Attestation) Marshal() []byte {
+// MaxOSVersion bounds AttestRequest.OSVersion.
+const MaxOSVersion = 64
+
+// Marshal encodes r.
+func (r *AttestRequest) Marshal() []byte {
 	var e mailbox.Encoder
-	e.Fixed(a.DeviceID[:])
-	e.Fixed(MarshalMeasurements(a.Measurements))
-	e.Fixed(a.Signature[:])
+	e.Fixed(r.Nonce[:])
+	e.String(r.OSVersion)
 	return e.Bytes()
 }
 
-// UnmarshalAttestation decodes an Attestation.
-func UnmarshalAttestation(p []byte) (Attestation, error) {
-	var a Attestation
-	if len(p) < 64+4+64 {
-		return a, fmt.Errorf("Attestation: %d bytes is too short", len(p))
+// UnmarshalAttestRequest decodes an AttestRequest.
+func UnmarshalAttestRequest(p []byte) (AttestRequest, error) {
+	d := mailbox.NewDecoder(p)
+	var r AttestRequest
+	copy(r.Nonce[:], d.Fixed(32))
+	r.OSVersion = d.String()
+	if err := d.Finish(); err != nil {
+		return r, fmt.Errorf("AttestRequest: %w", err)
 	}
-	copy(a.DeviceID[:], p[:64])
-	ms, err := UnmarshalMeasurements(p[64 : len(p)-64])
-	if err != nil {
-		return a, fmt.Errorf("Attestation: %w", err)
+	if len(r.OSVersion) > MaxOSVersion {
+		return r, fmt.Errorf("AttestRequest: OS version of %d bytes exceeds %d", len(r.OSVersion), MaxOSVersion)
 	}
-	a.Measurements = ms
-	copy(a.Signature[:], p[len(p)-64:])
-	return a, nil
+	return r, nil
 }
 
-// AttestationDigest is what the identity key signs: SHA-256 of
-// "sphere-emu attestation v1" ‖ 0 ‖ nonce ‖ device ID ‖ encoded measurement list.
-func AttestationDigest(nonce [32]byte, deviceID [64]byte, ms []Measurement) [32]byte {
-	h := sha256.New()
-	h.Write([]byte("sphere-emu attestation v1\x00"))
-	h.Write(nonce[:])
-	h.Write(deviceID[:])
-	h.Write(MarshalMeasurements(ms))
-	var d [32]byte
-	copy(d[:], h.Sum(nil))
-	return d
+// SignRequest asks Pluton to sign a SHA-256 digest with one of its keys
+// (SignWithTenantAttestationKey for the client-auth key, SignWithGeneralKey
+// for the key of the update certificate): 32 bytes digest. The answer is
+// 64 bytes r‖s.
+type SignRequest struct {
+	Digest [32]byte
+}
+
+// Marshal encodes r.
+func (r *SignRequest) Marshal() []byte { return append([]byte(nil), r.Digest[:]...) }
+
+// UnmarshalSignRequest decodes a SignRequest.
+func UnmarshalSignRequest(p []byte) (SignRequest, error) {
+	var r SignRequest
+	if len(p) != 32 {
+		return r, fmt.Errorf("SignRequest: want a 32-byte digest, got %d bytes", len(p))
+	}
+	copy(r.Digest[:], p)
+	return r, nil
 }
