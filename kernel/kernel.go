@@ -59,6 +59,9 @@ type Config struct {
 	Network []Interface
 	// RT is the hardware between the A7 and each real-time core.
 	RT [2]RTLink
+	// Service is how the OS reaches the security service; nil: the device
+	// has no connection to one (it never attests or uploads).
+	Service *ServiceLink
 }
 
 // Kernel is one device's OS kernel and application manager.
@@ -85,6 +88,8 @@ type Kernel struct {
 	updatePending bool
 	// denials are the capability denials recorded this boot (recordDenial).
 	denials map[string]bool
+	// certs are the certificates of the last successful attestation.
+	certs *deviceCerts
 }
 
 // New builds the kernel and opens its mailbox endpoint.
@@ -139,6 +144,7 @@ func (k *Kernel) boot(m mailbox.Message) bool {
 	k.tr.Emit(trace.Kernel, "kernel.start", trace.Str("version", kcfg.Version))
 	k.tr.Emit(trace.Kernel, "rootfs.mount", trace.Str("version", rcfg.Version))
 	k.launchApps()
+	k.startServiceAgent()
 	return true
 }
 
