@@ -358,3 +358,24 @@ func (s *plutonSigner) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) 
 	}
 	return asn1.Marshal(struct{ R, S *big.Int }{new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])})
 }
+
+// clientCertificate returns the device's client (DAA) certificate for an
+// app with the DeviceAuthentication capability: subject CN = device ID,
+// issued by the tenant CA, its private key held by Pluton (every signature
+// is a SignWithTenantAttestationKey request). It fails before the device
+// has attested.
+func (k *Kernel) clientCertificate() (*tls.Certificate, error) {
+	if k.certs == nil {
+		return nil, errors.New("the device has not attested: no client certificate")
+	}
+	leaf, err := x509.ParseCertificate(k.certs.client)
+	if err != nil {
+		return nil, fmt.Errorf("client certificate: %w", err)
+	}
+	pub, ok := leaf.PublicKey.(*ecdsa.PublicKey)
+	if !ok {
+		return nil, errors.New("client certificate does not certify a P-256 key")
+	}
+	return &tls.Certificate{Certificate: [][]byte{leaf.Raw}, Leaf: leaf,
+		PrivateKey: &plutonSigner{k: k, kind: plutonmsg.KindSignWithTenantAttestation, pub: pub}}, nil
+}
