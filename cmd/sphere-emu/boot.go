@@ -32,6 +32,9 @@ func newBootCmd() *cobra.Command {
 		scenarioF  string
 		restart    bool
 		uartTCP    []string
+		svcURL     string
+		svcCA      string
+		svcData    string
 	)
 	c := &cobra.Command{
 		Use:   "boot [IMAGE]",
@@ -69,6 +72,10 @@ Exit status:
 			if forDur <= 0 {
 				return usageErrorf("--for must be positive")
 			}
+			link, err := serviceLink(svcURL, svcCA, svcData)
+			if err != nil {
+				return err
+			}
 			out := cmd.OutOrStdout()
 			var sinks []trace.Sink
 			if !quiet {
@@ -105,7 +112,7 @@ Exit status:
 			}
 			d, err := device.New(device.Config{
 				Image: img, Seed: seed, DeviceSeed: deviceSeed, StateDir: stateDir,
-				Cache: cache, Sinks: sinks, RestartApps: restart,
+				Cache: cache, Sinks: sinks, RestartApps: restart, Service: link,
 			})
 			if err != nil {
 				return err
@@ -162,6 +169,9 @@ Exit status:
 	f.StringVar(&scenarioF, "scenario", "", "drive inputs and check expectations from `FILE` (docs/scenarios.md)")
 	f.StringArrayVar(&uartTCP, "uart-tcp", nil, "bridge an ISU's UART to a TCP port on the loopback interface, e.g. `ISU0=127.0.0.1:5000` (the run is then not deterministic; use --realtime)")
 	f.BoolVar(&restart, "restart", false, "restart the app when it exits or crashes, with back-off, as the real OS does (the run then ends only at --for)")
+	f.StringVar(&svcURL, "service", "", "connect the device to a security service at `URL` (https://host:port): it attests, gets its certificates and uploads error reports (docs/service.md)")
+	f.StringVar(&svcCA, "service-ca", "", "the service CA certificate `FILE` the device trusts")
+	f.StringVar(&svcData, "service-data", "", "take --service and --service-ca from the data `DIR` of a running `sphere-emu service`")
 	return c
 }
 
