@@ -41,7 +41,9 @@ type Config struct {
 	// fused into a new device; nil fuses the public test key of testdata/keys.
 	RootKeyHash *[32]byte
 	// StateDir, if set, keeps the device's fuses across runs (fuses.json):
-	// anti-rollback counters burnt in one run hold in the next.
+	// anti-rollback counters burnt in one run hold in the next. It also
+	// keeps the flash blocks the device wrote (flash.json: the telemetry
+	// partition) while the same image file is booted.
 	StateDir string
 	// Cache is a wazero compilation cache shared between devices (may be nil).
 	Cache wazero.CompilationCache
@@ -121,6 +123,12 @@ func New(cfg Config) (*Device, error) {
 	if err != nil {
 		return nil, fmt.Errorf("device: %w", err)
 	}
+	restored := false
+	if cfg.StateDir != "" {
+		if restored, err = loadFlashState(cfg.StateDir, cfg.Image, flash); err != nil {
+			return nil, err
+		}
+	}
 	s := sim.New(cfg.Seed)
 	tr := trace.New(s.Now, cfg.Sinks...)
 	d := &Device{sim: s, tr: tr, flash: flash, fuses: fuses, cfg: cfg}
@@ -155,7 +163,7 @@ func New(cfg Config) (*Device, error) {
 		tr.Emit(trace.Device, "domain.panic", trace.Str("domain", p.Name()), trace.Str("value", fmt.Sprint(v)))
 		d.sim.Stop("panic")
 	})
-	tr.Emit(trace.Device, "power.on", trace.Uint("seed", cfg.Seed), trace.Int("flash_bytes", int64(len(cfg.Image))))
+	tr.Emit(trace.Device, "power.on", trace.Uint("seed", cfg.Seed), trace.Int("flash_bytes", int64(len(cfg.Image))), trace.Bool("flash_state", restored))
 	d.start()
 	return d, nil
 }
@@ -347,6 +355,9 @@ func (d *Device) Close() error {
 		}
 		if err := d.fuses.Save(filepath.Join(d.cfg.StateDir, "fuses.json")); err != nil {
 			return fmt.Errorf("device: %w", err)
+		}
+		if err := saveFlashState(d.cfg.StateDir, d.cfg.Image, d.flash); err != nil {
+			return err
 		}
 	}
 	return nil

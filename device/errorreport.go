@@ -67,3 +67,11 @@ func (d *Device) locator() (*image.Locator, error) {
 	}
 	return nil, fmt.Errorf("device: no valid locator table: %w", first)
 }
+
+// WallTime is the device's notion of UTC at the current virtual time (the
+// fixed epoch plus virtual time, before any clock_settime by an app): an
+// in-process security service runs on it, so certificates and nonces
+// expire in virtual time.
+func (d *Device) WallTime() time.Time {
+	return time.Unix(0, kernelmsg.EpochUnixNano+d.sim.Now()).UTC()
+}

@@ -102,3 +102,24 @@ func TestFailedVerificationsAreRecorded(t *testing.T) {
 		})
 	}
 }
+
+func TestErrorRecordsSurviveAnEmulatorRestartWithState(t *testing.T) {
+	dir := t.TempDir()
+	img := readImage(t, "exit-code.bin")
+	state := func(c *device.Config) { c.StateDir = dir }
+	first, _ := bootKeep(t, img, 10*sim.Second, state)
+	require.Len(t, descriptions(t, first), 1)
+	require.NoError(t, first.Close())
+
+	second, _ := bootKeep(t, img, 10*sim.Second, state)
+	got := descriptions(t, second)
+	require.Len(t, got, 2, "the first run's record is still in flash: %q", got)
+	recs, err := second.ErrorRecords()
+	require.NoError(t, err)
+	require.Equal(t, recs[0].Seq+1, recs[1].Seq, "numbering continues")
+	require.NoError(t, second.Close())
+
+	// Booting another image with the same state is a re-flash.
+	third, _ := bootKeep(t, readImage(t, "crash.bin"), 10*sim.Second, state)
+	require.Len(t, descriptions(t, third), 1)
+}

@@ -114,3 +114,27 @@ func (f *Flash) FlipBit(off uint32, bit uint8) error {
 	b[off%FlashBlockSize] ^= 1 << (bit & 7)
 	return nil
 }
+
+// WrittenBlocks returns a copy of every 4 KiB block written or erased since
+// the part was built, by block index: with the image file, the part's whole
+// state.
+func (f *Flash) WrittenBlocks() map[uint32][]byte {
+	out := make(map[uint32][]byte, len(f.blocks))
+	for i, b := range f.blocks {
+		out[i] = append([]byte(nil), b...)
+	}
+	return out
+}
+
+// RestoreBlock sets block i to data, a block saved by WrittenBlocks; it
+// ignores NOR write rules, as restoring a saved part does.
+func (f *Flash) RestoreBlock(i uint32, data []byte) error {
+	if len(data) != FlashBlockSize {
+		return fmt.Errorf("flash: block %d: %d bytes, want %d", i, len(data), FlashBlockSize)
+	}
+	if uint64(i+1)*FlashBlockSize > uint64(f.size) {
+		return fmt.Errorf("flash: block %d is beyond the %d-byte part", i, f.size)
+	}
+	f.blocks[i] = append([]byte(nil), data...)
+	return nil
+}
