@@ -86,7 +86,7 @@ func Describe(e *Event) string {
 	case "power.on":
 		return fmt.Sprintf("power on (seed %s, %s-byte flash image)", s("seed"), s("flash_bytes"))
 	case "rom.start":
-		return "Pluton ROM running; device ID " + short(s("device_id"), 32)
+		return "Pluton ROM running; device ID " + s("device_id")
 	case "1bl.start":
 		return "1BL running"
 	case "runtime.start":
@@ -229,6 +229,22 @@ func Describe(e *Event) string {
 		return "real-time app " + s("cid") + " started"
 	case "rt.uart":
 		return "IO" + s("core") + " UART: " + s("line")
+	case "errorreport.record":
+		return fmt.Sprintf("error report #%s (%s, %s): %s", s("seq"), s("type"), s("class"), s("description"))
+	case "errorreport.lost":
+		return "error report LOST (" + s("reason") + "): " + s("description")
+	case "errorreport.upload":
+		return fmt.Sprintf("uploaded %s error-report events to the security service (%s new)", s("events"), s("accepted"))
+	case "telemetry.drop":
+		return fmt.Sprintf("telemetry partition full: erased the oldest block, %s records never uploaded", s("records"))
+	case "attestation.sign":
+		return fmt.Sprintf("signed an attestation token for %s (%s measurements, %s bytes)", s("from"), s("measurements"), s("token_bytes"))
+	case "service.attested":
+		return fmt.Sprintf("attested to the security service: tenant %s, certificates valid until %s", s("tenant"), s("not_after"))
+	case "service.refused":
+		return fmt.Sprintf("the security service REFUSED %s (%s): %s", s("call"), s("code"), s("reason"))
+	case "service.error":
+		return fmt.Sprintf("cannot %s with the security service: %s", s("call"), s("reason"))
 	case "rt.fault":
 		return fmt.Sprintf("BUS FAULT in %s: %s of %s: %s", s("cid"), s("access"), s("addr"), s("reason"))
 	case "rt.watchdog":
