@@ -147,11 +147,11 @@ func (s *Service) createTenant(name string) (Tenant, error) {
 	if err != nil {
 		return Tenant{}, err
 	}
-	tx, err := s.db.BeginTx(s.ctx, nil)
+	tx, end, err := s.begin()
 	if err != nil {
 		return Tenant{}, err
 	}
-	defer tx.Rollback()
+	defer end()
 	var n int
 	if err := tx.QueryRowContext(s.ctx, `SELECT count(*) FROM tenants WHERE name = ?`, name).Scan(&n); err != nil {
 		return Tenant{}, err
@@ -238,11 +238,11 @@ func (s *Service) createProduct(tenant, name, description string) (Product, erro
 			return Product{}, err
 		}
 	}
-	tx, err := s.db.BeginTx(s.ctx, nil)
+	tx, end, err := s.begin()
 	if err != nil {
 		return Product{}, err
 	}
-	defer tx.Rollback()
+	defer end()
 	t, err := s.resolveTenant(tx, tenant)
 	if err != nil {
 		return Product{}, err
@@ -353,11 +353,11 @@ func (s *Service) createDeviceGroup(tenant string, spec DeviceGroupSpec) (Device
 	if err != nil {
 		return DeviceGroup{}, err
 	}
-	tx, err := s.db.BeginTx(s.ctx, nil)
+	tx, end, err := s.begin()
 	if err != nil {
 		return DeviceGroup{}, err
 	}
-	defer tx.Rollback()
+	defer end()
 	t, err := s.resolveTenant(tx, tenant)
 	if err != nil {
 		return DeviceGroup{}, err
@@ -461,11 +461,11 @@ func (s *Service) claimDevice(tenant, deviceID, deviceGroup string, claim bool) 
 	if err != nil {
 		return Device{}, err
 	}
-	tx, err := s.db.BeginTx(s.ctx, nil)
+	tx, end, err := s.begin()
 	if err != nil {
 		return Device{}, err
 	}
-	defer tx.Rollback()
+	defer end()
 	t, err := s.resolveTenant(tx, tenant)
 	if err != nil {
 		return Device{}, err
@@ -665,11 +665,11 @@ func (s *Service) addImage(tenant string, pkg []byte) (Image, error) {
 		ID: id.ImageID.String(), ComponentID: id.ComponentID.String(), Name: name,
 		SVN: p.Metadata.SecurityVersion(), Digest: hex.EncodeToString(digest[:]), Size: len(pkg), Added: s.now().UTC(),
 	}
-	tx, err := s.db.BeginTx(s.ctx, nil)
+	tx, end, err := s.begin()
 	if err != nil {
 		return Image{}, err
 	}
-	defer tx.Rollback()
+	defer end()
 	t, err := s.resolveTenant(tx, tenant)
 	if err != nil {
 		return Image{}, err
@@ -762,11 +762,11 @@ func (s *Service) createDeployment(tenant, deviceGroup string, imageIDs []string
 	if err != nil {
 		return Deployment{}, err
 	}
-	tx, err := s.db.BeginTx(s.ctx, nil)
+	tx, end, err := s.begin()
 	if err != nil {
 		return Deployment{}, err
 	}
-	defer tx.Rollback()
+	defer end()
 	t, err := s.resolveTenant(tx, tenant)
 	if err != nil {
 		return Deployment{}, err

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -410,4 +411,43 @@ func TestAttestOverDialContext(t *testing.T) {
 	var certs api.Certificates
 	require.NoError(t, json.Unmarshal(b, &certs))
 	assert.Equal(t, f.tenant.ID, certs.TenantID)
+}
+
+// Concurrent attestations on a file database all succeed: writers queue
+// on the service's write lock, never in SQLite's busy handler.
+func TestAttestConcurrently(t *testing.T) {
+	s, err := service.New(service.Config{DataDir: t.TempDir(), Now: newClock().Now, Rand: seeded(4)})
+	require.NoError(t, err)
+	defer s.Close()
+	_, err = s.CreateTenant("A")
+	require.NoError(t, err)
+	_, err = s.AddImage("", testdata(t, "images/blink.imagepackage"))
+	require.NoError(t, err)
+	ms := measurements(t, testdata(t, "images/blink.bin"))
+	devs := make([]*device, 8)
+	for i := range devs {
+		devs[i] = newDevice(t)
+		_, err := s.ClaimDevice("", devs[i].ID(), "")
+		require.NoError(t, err)
+	}
+	errs := make(chan error, len(devs)*5)
+	var wg sync.WaitGroup
+	for _, d := range devs {
+		wg.Go(func() {
+			for range 5 {
+				_, err := d.attest(t, s, ms, nil)
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		assert.NoError(t, err)
+	}
+	for _, d := range devs {
+		log, err := s.DeviceAttestations(d.ID())
+		require.NoError(t, err)
+		assert.Len(t, log, 5)
+	}
 }

@@ -147,11 +147,11 @@ const (
 // loadIdentity reads the service CA, server certificate and admin token
 // from the database, creating them on the first start.
 func (s *Service) loadIdentity() error {
-	tx, err := s.db.BeginTx(s.ctx, nil)
+	tx, end, err := s.begin()
 	if err != nil {
 		return fmt.Errorf("service: load identity: %w", err)
 	}
-	defer tx.Rollback()
+	defer end()
 	get := func(key string) ([]byte, error) {
 		var v []byte
 		err := tx.QueryRowContext(s.ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)

@@ -79,6 +79,8 @@ func (s *Service) RecordTelemetry(tenantID, deviceID string, body []byte) (Telem
 	if !json.Valid(body) {
 		return TelemetryAccepted{}, fmt.Errorf("service: telemetry: %w", invalidf("the body is not JSON"))
 	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	res, err := s.db.ExecContext(s.ctx, `INSERT INTO telemetry (tenant_id, device_id, time, body) VALUES (?, ?, ?, ?)`,
 		tenantID, deviceID, nanos(s.now()), string(body))
 	if err != nil {

@@ -52,17 +52,17 @@ func (s *Service) Challenge(deviceID string) (api.ChallengeResponse, error) {
 	}
 	now := s.now()
 	expires := now.Add(NonceLifetime)
-	tx, err := s.db.BeginTx(s.ctx, nil)
+	tx, end, err := s.begin()
 	if err != nil {
 		return api.ChallengeResponse{}, fmt.Errorf("service: challenge: %w", err)
 	}
-	defer tx.Rollback()
+	defer end()
 	// Forget nonces that expired a while ago: a late replay then reads as
 	// unknown rather than expired, which is refused all the same.
-	if _, err := tx.ExecContext(s.ctx, `DELETE FROM nonces WHERE expires < ?`, nanos(now.Add(-time.Hour))); err != nil {
+	if _, err := s.pq(tx).ExecContext(s.ctx, sqlDeleteOldNonces, nanos(now.Add(-time.Hour))); err != nil {
 		return api.ChallengeResponse{}, fmt.Errorf("service: challenge: expire nonces: %w", err)
 	}
-	if _, err := tx.ExecContext(s.ctx, `INSERT INTO nonces (nonce, device_id, expires) VALUES (?, ?, ?)`,
+	if _, err := s.pq(tx).ExecContext(s.ctx, sqlInsertNonce,
 		nonce, id, nanos(expires)); err != nil {
 		return api.ChallengeResponse{}, fmt.Errorf("service: challenge: %w", err)
 	}
@@ -74,7 +74,7 @@ func (s *Service) Challenge(deviceID string) (api.ChallengeResponse, error) {
 
 // logAttempt appends to a device's attestation log.
 func (s *Service) logAttempt(q querier, deviceID string, ok bool, reason, detail string) error {
-	_, err := q.ExecContext(s.ctx, `INSERT INTO attestations (device_id, time, ok, reason, detail) VALUES (?, ?, ?, ?, ?)`,
+	_, err := s.pq(q).ExecContext(s.ctx, sqlLogAttempt,
 		deviceID, nanos(s.now()), ok, reason, detail)
 	if err != nil {
 		return fmt.Errorf("service: attestation log: %w", err)
@@ -84,6 +84,8 @@ func (s *Service) logAttempt(q querier, deviceID string, ok bool, reason, detail
 
 // refuseLogged records a refusal in the device's log and returns it.
 func (s *Service) refuseLogged(deviceID string, r *Refusal) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	if err := s.logAttempt(s.db, deviceID, false, r.Body.Code, r.Body.Reason); err != nil {
 		return err
 	}
@@ -134,52 +136,50 @@ func (s *Service) Attest(token []byte) (*api.Certificates, error) {
 	if err != nil {
 		return nil, s.refuseLogged(deviceID, refuse(http.StatusBadRequest, api.ReasonMalformed, "%v", err))
 	}
-	if r, err := s.consumeNonce(deviceID, claims.Nonce); err != nil {
-		return nil, err
-	} else if r != nil {
-		return nil, s.refuseLogged(deviceID, r)
-	}
-	var tenantID string
-	switch err := s.db.QueryRowContext(s.ctx, `SELECT tenant_id FROM devices WHERE id = ?`, deviceID).Scan(&tenantID); {
-	case errors.Is(err, sql.ErrNoRows):
-		return nil, s.refuseLogged(deviceID, refuse(http.StatusForbidden, api.ReasonUnclaimed, "no tenant has claimed device %s", truncate(deviceID, 16)))
-	case err != nil:
-		return nil, fmt.Errorf("service: attest: %w", err)
-	}
-	if claims.SecurityState != SecureState {
-		return nil, s.refuseLogged(deviceID, refuse(http.StatusForbidden, api.ReasonSecurityState,
-			"Pluton's security state is %d, not %d (SECURE)", claims.SecurityState, SecureState))
-	}
-	ms, r, err := s.matchMeasurements(tenantID, claims.Measurements)
+
+	// The checks that only read are made first and reported in their
+	// place, after the nonce's; the nonce and the SVN marks are checked,
+	// and the outcome recorded, in one write transaction.
+	tenantID, ms, early, err := s.precheck(deviceID, claims)
 	if err != nil {
 		return nil, fmt.Errorf("service: attest: %w", err)
-	}
-	if r != nil {
-		return nil, s.refuseLogged(deviceID, r)
 	}
 	versionRefusal := checkOSVersion(claims.OSVersion, ms)
 
-	// Sign before the write transaction, to keep it short; a rollback
-	// found inside it wastes the signatures, which is rare.
+	// Sign before the transaction, to keep it short, unless a refusal is
+	// already certain: a replayed token must not buy two signatures.
 	var out *api.Certificates
 	var issued []issuedCert
-	if versionRefusal == nil {
-		out, issued, err = s.issue(tenantID, deviceID, updateKey, clientKey)
-		if err != nil {
+	if early == nil && versionRefusal == nil && s.nonceLooksUsable(deviceID, claims.Nonce) {
+		if out, issued, err = s.issue(tenantID, deviceID, updateKey, clientKey); err != nil {
 			return nil, fmt.Errorf("service: attest: %w", err)
 		}
 	}
-	tx, err := s.db.BeginTx(s.ctx, nil)
+
+	tx, end, err := s.begin()
 	if err != nil {
 		return nil, fmt.Errorf("service: attest: %w", err)
 	}
-	defer tx.Rollback()
-	refusal, err := s.checkRollback(tx, deviceID, ms)
+	defer end()
+	refusal, err := s.consumeNonce(tx, deviceID, claims.Nonce)
 	if err != nil {
 		return nil, fmt.Errorf("service: attest: %w", err)
 	}
 	if refusal == nil {
+		refusal = early
+	}
+	if refusal == nil {
+		if refusal, err = s.checkRollback(tx, deviceID, ms); err != nil {
+			return nil, fmt.Errorf("service: attest: %w", err)
+		}
+	}
+	if refusal == nil {
 		refusal = versionRefusal
+	}
+	if refusal == nil && out == nil {
+		// The nonce was consumed since it was looked at; consumeNonce found
+		// it usable, so this cannot happen.
+		return nil, fmt.Errorf("service: attest: the nonce changed state during the attestation")
 	}
 	if refusal != nil {
 		if err := s.logAttempt(tx, deviceID, false, refusal.Body.Code, refusal.Body.Reason); err != nil {
@@ -192,15 +192,12 @@ func (s *Service) Attest(token []byte) (*api.Certificates, error) {
 	}
 	now := nanos(s.now())
 	for _, m := range ms {
-		if _, err := tx.ExecContext(s.ctx, `INSERT INTO device_svns (device_id, component, svn, updated) VALUES (?, ?, ?, ?)
-			ON CONFLICT (device_id, component) DO UPDATE SET svn = max(svn, excluded.svn), updated = excluded.updated`,
-			deviceID, m.component, m.svn, now); err != nil {
+		if _, err := s.pq(tx).ExecContext(s.ctx, sqlRaiseSVN, deviceID, m.component, m.svn, now); err != nil {
 			return nil, fmt.Errorf("service: attest: SVN high-water mark: %w", err)
 		}
 	}
 	for _, c := range issued {
-		if _, err := tx.ExecContext(s.ctx, `INSERT INTO certificates (serial, device_id, kind, issuer, not_before, not_after, der)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, c.serial, deviceID, c.kind, c.issuer, nanos(c.notBefore), nanos(c.notAfter), c.der); err != nil {
+		if _, err := s.pq(tx).ExecContext(s.ctx, sqlInsertCert, c.serial, deviceID, c.kind, c.issuer, nanos(c.notBefore), nanos(c.notAfter), c.der); err != nil {
 			return nil, fmt.Errorf("service: attest: record certificate: %w", err)
 		}
 	}
@@ -213,6 +210,23 @@ func (s *Service) Attest(token []byte) (*api.Certificates, error) {
 		return nil, fmt.Errorf("service: attest: %w", err)
 	}
 	return out, nil
+}
+
+// precheck makes the read-only checks: claimed, security state, known
+// software. It returns the first refusal among them, if any.
+func (s *Service) precheck(deviceID string, claims *attest.Claims) (tenantID string, ms []measured, r *Refusal, err error) {
+	switch err := s.pq(s.db).QueryRowContext(s.ctx, sqlDeviceTenant, deviceID).Scan(&tenantID); {
+	case errors.Is(err, sql.ErrNoRows):
+		return "", nil, refuse(http.StatusForbidden, api.ReasonUnclaimed, "no tenant has claimed device %s", truncate(deviceID, 16)), nil
+	case err != nil:
+		return "", nil, nil, err
+	}
+	if claims.SecurityState != SecureState {
+		return tenantID, nil, refuse(http.StatusForbidden, api.ReasonSecurityState,
+			"Pluton's security state is %d, not %d (SECURE)", claims.SecurityState, SecureState), nil
+	}
+	ms, r, err = s.matchMeasurements(tenantID, claims.Measurements)
+	return tenantID, ms, r, err
 }
 
 // certKeys decodes the keys the certificates are for.
@@ -232,29 +246,31 @@ func certKeys(c *attest.Claims) (update, client *ecdsa.PublicKey, err error) {
 	return update, client, nil
 }
 
-// consumeNonce marks a nonce used and says why it is not acceptable, if it is not.
-func (s *Service) consumeNonce(deviceID string, nonce []byte) (*Refusal, error) {
-	tx, err := s.db.BeginTx(s.ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("service: attest: nonce: %w", err)
-	}
-	defer tx.Rollback()
+// nonceLooksUsable reports whether a nonce is, for now, issued to this
+// device, unused and unexpired (consumeNonce decides, atomically).
+func (s *Service) nonceLooksUsable(deviceID string, nonce []byte) bool {
 	var owner string
 	var expires int64
 	var used bool
-	err = tx.QueryRowContext(s.ctx, `SELECT device_id, expires, used FROM nonces WHERE nonce = ?`, nonce).Scan(&owner, &expires, &used)
+	err := s.pq(s.db).QueryRowContext(s.ctx, sqlSelectNonce, nonce).Scan(&owner, &expires, &used)
+	return err == nil && !used && owner == deviceID && !s.now().After(fromNanos(expires))
+}
+
+// consumeNonce marks a nonce used and says why it is not acceptable, if it is not.
+func (s *Service) consumeNonce(tx *sql.Tx, deviceID string, nonce []byte) (*Refusal, error) {
+	var owner string
+	var expires int64
+	var used bool
+	err := s.pq(tx).QueryRowContext(s.ctx, sqlSelectNonce, nonce).Scan(&owner, &expires, &used)
 	if errors.Is(err, sql.ErrNoRows) {
 		return refuse(http.StatusForbidden, api.ReasonNonce, "the nonce is not one this service issued (or it expired long ago)"), nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("service: attest: nonce: %w", err)
+		return nil, fmt.Errorf("nonce: %w", err)
 	}
 	if !used {
-		if _, err := tx.ExecContext(s.ctx, `UPDATE nonces SET used = 1 WHERE nonce = ?`, nonce); err != nil {
-			return nil, fmt.Errorf("service: attest: nonce: %w", err)
-		}
-		if err := tx.Commit(); err != nil {
-			return nil, fmt.Errorf("service: attest: nonce: %w", err)
+		if _, err := s.pq(tx).ExecContext(s.ctx, sqlUseNonce, nonce); err != nil {
+			return nil, fmt.Errorf("nonce: %w", err)
 		}
 	}
 	now := s.now()
@@ -280,7 +296,7 @@ func (s *Service) matchMeasurements(tenantID string, list []attest.Measurement) 
 		if t == image.ImageTypeApplications {
 			var cid, imgID, name string
 			var svn uint32
-			err := s.db.QueryRowContext(s.ctx, `SELECT id, component_id, name, svn FROM images WHERE tenant_id = ? AND digest = ?`,
+			err := s.pq(s.db).QueryRowContext(s.ctx, sqlTenantImage,
 				tenantID, m.Digest).Scan(&imgID, &cid, &name, &svn)
 			if errors.Is(err, sql.ErrNoRows) {
 				return nil, refuse(http.StatusForbidden, api.ReasonUnknownSoftware,
@@ -292,30 +308,16 @@ func (s *Service) matchMeasurements(tenantID string, list []attest.Measurement) 
 			out = append(out, measured{what: fmt.Sprintf("app %q (image %s)", name, imgID), component: "app:" + cid, svn: svn})
 			continue
 		}
-		rows, err := s.db.QueryContext(s.ctx, `SELECT i.image_type, i.svn, r.version FROM os_release_images i
-			JOIN os_releases r ON i.release_id = r.id WHERE i.digest = ? ORDER BY r.id`, m.Digest)
-		if err != nil {
-			return nil, nil, err
-		}
 		mm := measured{what: t.String(), component: fmt.Sprintf("os:%d", m.Type)}
 		found := false
-		for rows.Next() {
-			var it uint32
-			var v string
-			if err := rows.Scan(&it, &mm.svn, &v); err != nil {
-				rows.Close()
-				return nil, nil, err
-			}
-			if it == m.Type {
+		for _, ref := range s.releasesOf(m.Digest) {
+			if ref.imageType == m.Type {
 				found = true
-				if !slices.Contains(mm.versions, v) {
-					mm.versions = append(mm.versions, v)
+				mm.svn = ref.svn
+				if !slices.Contains(mm.versions, ref.version) {
+					mm.versions = append(mm.versions, ref.version)
 				}
 			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, nil, err
 		}
 		if !found {
 			return nil, refuse(http.StatusForbidden, api.ReasonUnknownSoftware,
@@ -334,7 +336,7 @@ func (s *Service) matchMeasurements(tenantID string, list []attest.Measurement) 
 func (s *Service) checkRollback(tx *sql.Tx, deviceID string, ms []measured) (*Refusal, error) {
 	for _, m := range ms {
 		var hw uint32
-		err := tx.QueryRowContext(s.ctx, `SELECT svn FROM device_svns WHERE device_id = ? AND component = ?`, deviceID, m.component).Scan(&hw)
+		err := s.pq(tx).QueryRowContext(s.ctx, sqlDeviceSVN, deviceID, m.component).Scan(&hw)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
 		}

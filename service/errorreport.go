@@ -105,13 +105,13 @@ func (s *Service) ReportErrors(deviceID string, r api.ErrorReport) (api.ErrorRep
 	if err := CheckErrorReport(&r); err != nil {
 		return api.ErrorReportAccepted{}, fmt.Errorf("service: error report: %w", err)
 	}
-	tx, err := s.db.BeginTx(s.ctx, nil)
+	tx, end, err := s.begin()
 	if err != nil {
 		return api.ErrorReportAccepted{}, fmt.Errorf("service: error report: %w", err)
 	}
-	defer tx.Rollback()
+	defer end()
 	var tenantID string
-	switch err := tx.QueryRowContext(s.ctx, `SELECT tenant_id FROM devices WHERE id = ?`, id).Scan(&tenantID); {
+	switch err := s.pq(tx).QueryRowContext(s.ctx, sqlDeviceTenant, id).Scan(&tenantID); {
 	case errors.Is(err, sql.ErrNoRows):
 		return api.ErrorReportAccepted{}, fmt.Errorf("service: error report: %w", notFoundf("device %s is not claimed", truncate(id, 16)))
 	case err != nil:

@@ -187,11 +187,11 @@ func (s *Service) insertRelease(source string, pkgs []*image.Package, existingOK
 	slices.SortFunc(digests, bytes.Compare)
 	fp := sha256.Sum256(bytes.Join(digests, nil))
 
-	tx, err := s.db.BeginTx(s.ctx, nil)
+	tx, end, err := s.begin()
 	if err != nil {
 		return OSRelease{}, err
 	}
-	defer tx.Rollback()
+	defer end()
 	var existing int64
 	switch err := tx.QueryRowContext(s.ctx, `SELECT id FROM os_releases WHERE fingerprint = ?`, fp[:]).Scan(&existing); {
 	case err == nil:
@@ -229,7 +229,58 @@ func (s *Service) insertRelease(source string, pkgs []*image.Package, existingOK
 	if err := tx.Commit(); err != nil {
 		return OSRelease{}, err
 	}
+	if err := s.loadReleases(); err != nil {
+		return OSRelease{}, err
+	}
 	return s.osRelease(id)
+}
+
+// releaseRef is one registered OS image, as attestation matches it.
+type releaseRef struct {
+	imageType uint32
+	svn       uint32
+	version   string
+}
+
+// loadReleases rebuilds the in-memory index of the registered OS images:
+// releases are few and change rarely, and every attestation looks up
+// each of its OS measurements.
+func (s *Service) loadReleases() error {
+	rows, err := s.db.QueryContext(s.ctx, `SELECT i.digest, i.image_type, i.svn, r.version FROM os_release_images i
+		JOIN os_releases r ON i.release_id = r.id ORDER BY r.id`)
+	if err != nil {
+		return fmt.Errorf("service: load OS releases: %w", err)
+	}
+	defer rows.Close()
+	idx := map[[32]byte][]releaseRef{}
+	for rows.Next() {
+		var d []byte
+		var ref releaseRef
+		if err := rows.Scan(&d, &ref.imageType, &ref.svn, &ref.version); err != nil {
+			return fmt.Errorf("service: load OS releases: %w", err)
+		}
+		if len(d) != sha256.Size {
+			return fmt.Errorf("service: load OS releases: a digest of %d bytes", len(d))
+		}
+		idx[[32]byte(d)] = append(idx[[32]byte(d)], ref)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("service: load OS releases: %w", err)
+	}
+	s.mu.Lock()
+	s.releases = idx
+	s.mu.Unlock()
+	return nil
+}
+
+// releasesOf returns the registered OS images with a digest.
+func (s *Service) releasesOf(digest []byte) []releaseRef {
+	if len(digest) != sha256.Size {
+		return nil
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.releases[[32]byte(digest)]
 }
 
 func digestSlice(d [32]byte) []byte { return d[:] }

@@ -83,8 +83,12 @@ type Service struct {
 	adminToken string
 	tlsConfig  *tls.Config
 
+	stmts map[string]*sql.Stmt // prepared statements of the attestation path
+	wmu   sync.Mutex           // held by every write: see begin
+
 	mu        sync.RWMutex
-	tenantCAs map[string]*authority // tenant ID → its CA, loaded at start and on CreateTenant
+	tenantCAs map[string]*authority     // tenant ID → its CA, loaded at start and on CreateTenant
+	releases  map[[32]byte][]releaseRef // OS image digest → the releases holding it
 
 	srv       *http.Server
 	mem       *memListener
@@ -177,6 +181,9 @@ func (s *Service) start() error {
 	if err := s.loadTenantCAs(); err != nil {
 		return err
 	}
+	if err := s.prepareAll(); err != nil {
+		return err
+	}
 	if s.dataDir != "" {
 		if err := writeFileAtomic(filepath.Join(s.dataDir, ServiceCAFile), s.caPEM, 0o644); err != nil {
 			return fmt.Errorf("service: %w", err)
@@ -184,6 +191,9 @@ func (s *Service) start() error {
 		if err := writeFileAtomic(filepath.Join(s.dataDir, AdminTokenFile), []byte(s.adminToken+"\n"), 0o600); err != nil {
 			return fmt.Errorf("service: %w", err)
 		}
+	}
+	if err := s.loadReleases(); err != nil {
+		return err
 	}
 	if s.platformKey.Equal(testPlatformKey) {
 		if _, err := s.registerRelease(sphereemu.SampleImage, "bundled sample image (blink.bin)", true); err != nil {
@@ -233,6 +243,20 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// begin starts a write transaction and holds the service's write lock
+// until end is called (after Commit, or instead of it: end rolls back an
+// uncommitted transaction). Writers queue on the lock rather than in
+// SQLite's busy handler, which sleeps for milliseconds at a time.
+func (s *Service) begin() (tx *sql.Tx, end func(), err error) {
+	s.wmu.Lock()
+	tx, err = s.db.BeginTx(s.ctx, nil)
+	if err != nil {
+		s.wmu.Unlock()
+		return nil, nil, err
+	}
+	return tx, func() { tx.Rollback(); s.wmu.Unlock() }, nil
 }
 
 // Close stops serving (the in-memory listener and any Serve calls) and
