@@ -69,3 +69,41 @@ func TestDomainsDoNotImportEachOther(t *testing.T) {
 		t.Fatalf("checked only %d domain packages; is the module layout as expected?", checked)
 	}
 }
+
+// TestServiceAndDeviceMeetOnlyOnTheWire: the security service never imports
+// a device domain, and a device domain reaches the service only through its
+// wire format (service/api) — as the real device reaches AS3 only over the
+// network.
+func TestServiceAndDeviceMeetOnlyOnTheWire(t *testing.T) {
+	all := deps(t, "./...")
+	svc := module + "/service"
+	checked := 0
+	for pkg, ds := range all {
+		inService := pkg == svc || strings.HasPrefix(pkg, svc+"/")
+		inDomain := false
+		for _, d := range domains {
+			if pkg == module+"/"+d || strings.HasPrefix(pkg, module+"/"+d+"/") {
+				inDomain = true
+			}
+		}
+		if !inService && !inDomain {
+			continue
+		}
+		checked++
+		for _, dep := range ds {
+			switch {
+			case inService:
+				for _, d := range domains {
+					if dep == module+"/"+d {
+						t.Errorf("%s imports the device domain %s", pkg, dep)
+					}
+				}
+			case inDomain && (dep == svc || strings.HasPrefix(dep, svc+"/")) && dep != svc+"/api":
+				t.Errorf("%s imports %s; a device domain may use only service/api", pkg, dep)
+			}
+		}
+	}
+	if checked < 6 {
+		t.Fatalf("checked only %d packages", checked)
+	}
+}
