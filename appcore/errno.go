@@ -41,6 +41,21 @@ var wasiErrno = map[kernelmsg.Errno]int32{
 	kernelmsg.EOPNOTSUPP:   58,
 	kernelmsg.ENOTCONN:     53,
 	kernelmsg.EDQUOT:       19,
+
+	kernelmsg.EDESTADDRREQ:    17,
+	kernelmsg.EPROTOTYPE:      67,
+	kernelmsg.EPROTONOSUPPORT: 66,
+	kernelmsg.EAFNOSUPPORT:    5,
+	kernelmsg.EADDRINUSE:      3,
+	kernelmsg.EADDRNOTAVAIL:   4,
+	kernelmsg.ENETDOWN:        38,
+	kernelmsg.ENETUNREACH:     40,
+	kernelmsg.ECONNABORTED:    13,
+	kernelmsg.EISCONN:         30,
+	kernelmsg.ECONNREFUSED:    14,
+	kernelmsg.EHOSTUNREACH:    23,
+	kernelmsg.EALREADY:        7,
+	kernelmsg.EINPROGRESS:     26,
 }
 
 // guestResult converts a kernel result (≥ 0, or −Linux errno) to the ABI's

@@ -285,6 +285,7 @@ func (g *guest) hostModule(rt wazero.Runtime) wazero.HostModuleBuilder {
 		}
 		ret(st, r.Value)
 	})
+	g.netImports(def)
 	return b
 }
 

@@ -58,6 +58,8 @@ type Config struct {
 	// Service connects the device's OS to a security service (attestation,
 	// certificates, error reports); nil: the device is offline.
 	Service *kernel.ServiceLink
+	// Net is the emulated network of the apps' sockets and HTTPS (kernel.NetConfig).
+	Net *kernel.NetConfig
 	// RunawayLimit is the virtual time a high-level app may compute
 	// without a syscall before it is killed (0 = appcore.RunawayLimit).
 	RunawayLimit int64
@@ -210,7 +212,7 @@ func (d *Device) start() {
 		d.rt[core] = c
 		links[core] = kernel.RTLink{Mailbox: mb, Shared: shared}
 	}
-	d.kernel = kernel.New(kernel.Config{Bus: d.bus, Tracer: d.tr, Board: d.board, Storage: d.storage, RestartApps: cfg.RestartApps, RT: links, Service: cfg.Service})
+	d.kernel = kernel.New(kernel.Config{Bus: d.bus, Tracer: d.tr, Board: d.board, Storage: d.storage, RestartApps: cfg.RestartApps, RT: links, Service: cfg.Service, Net: cfg.Net})
 	d.appcore = appcore.New(appcore.Config{Bus: d.bus, Tracer: d.tr, Cache: cfg.Cache, RunawayLimit: cfg.RunawayLimit, OnFirstInstruction: func() {
 		d.result.AppStarted = true
 		if cfg.OnFirstInstruction != nil {

@@ -48,6 +48,7 @@ const (
 	fileTypeDirectory = 3
 	fileTypeRegular   = 4
 	fileTypeDgram     = 5
+	fileTypeStream    = 6
 )
 
 // Descriptor flags reported and set through fd_fdstat (WASI fdflags bits).
@@ -65,6 +66,11 @@ func fileType(f file) uint8 {
 		return fileTypeRegular
 	case *socket:
 		return fileTypeDgram
+	case *inetSock:
+		if f.(*inetSock).dgram {
+			return fileTypeDgram
+		}
+		return fileTypeStream
 	case *stdio:
 		return fileTypeCharDev
 	}

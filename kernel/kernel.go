@@ -62,6 +62,10 @@ type Config struct {
 	// Service is how the OS reaches the security service; nil: the device
 	// has no connection to one (it never attests or uploads).
 	Service *ServiceLink
+	// Net is the emulated network apps' sockets and HTTPS use (resolver
+	// table, dialer, listener, trusted CAs); nil: an empty resolver table
+	// and host TCP for the addresses manifests list literally.
+	Net *NetConfig
 }
 
 // Kernel is one device's OS kernel and application manager.
@@ -79,6 +83,7 @@ type Kernel struct {
 	wakeAt  int64 // virtual time of the next scheduled wake-up, 0 if none
 	storage Storage
 	net     *network
+	netw    *netState // the network beyond the interfaces: link, resolver, host sockets
 	power   powerState
 	clock   clockState
 	random  interface{ Read([]byte) (int, error) }
@@ -99,6 +104,7 @@ func New(c Config) *Kernel {
 		k.storage = NewMemoryStorage()
 	}
 	k.net = newNetwork(c.Network)
+	k.netw = newNetState(c.Net)
 	return k
 }
 

@@ -53,6 +53,7 @@ func (s *socket) read(k *Kernel, max int) ([]byte, kernelmsg.Errno) {
 	return d, 0
 }
 func (s *socket) write(k *Kernel, p []byte) (int, kernelmsg.Errno) { return s.send(k, p) }
+func (s *socket) setRcvTimeout(ns int64)                           { s.rcvTimeout = ns }
 func (s *socket) ready(k *Kernel) (bool, bool)                     { return len(s.rx) > 0 || s.shut, true }
 
 // maxIntercoreMessage is the azspio MTU (reference §7.1).
@@ -81,6 +82,9 @@ func sysSockSend(c *call) (kernelmsg.Result, *wait) {
 	if e != 0 {
 		return fail(e), nil
 	}
+	if is, ok := f.(*inetSock); ok {
+		return inetSend(c, is)
+	}
 	s, isSock := f.(*socket)
 	if !isSock {
 		return fail(kernelmsg.ENOTSOCK), nil
@@ -97,6 +101,9 @@ func sysSockRecv(c *call) (kernelmsg.Result, *wait) {
 	if e != 0 {
 		return fail(e), nil
 	}
+	if is, ok := f.(*inetSock); ok {
+		return inetRecv(c, is)
+	}
 	if _, isSock := f.(*socket); !isSock {
 		return fail(kernelmsg.ENOTSOCK), nil
 	}
@@ -107,6 +114,9 @@ func sysSockShutdown(c *call) (kernelmsg.Result, *wait) {
 	f, e := c.fd(0)
 	if e != 0 {
 		return fail(e), nil
+	}
+	if is, ok := f.(*inetSock); ok {
+		return inetShutdown(c, is)
 	}
 	s, isSock := f.(*socket)
 	if !isSock {
@@ -127,7 +137,7 @@ func sysSetsockopt(c *call) (kernelmsg.Result, *wait) {
 	if e != 0 {
 		return fail(e), nil
 	}
-	s, isSock := f.(*socket)
+	s, isSock := f.(interface{ setRcvTimeout(int64) })
 	if !isSock {
 		return fail(kernelmsg.ENOTSOCK), nil
 	}
@@ -146,15 +156,11 @@ func sysSetsockopt(c *call) (kernelmsg.Result, *wait) {
 			return fail(kernelmsg.EINVAL), nil
 		}
 		if name == 66 || name == 20 {
-			s.rcvTimeout = sec*sim.Second + usec*sim.Microsecond
+			s.setRcvTimeout(sec*sim.Second + usec*sim.Microsecond)
 		}
 		return ok(0), nil
 	}
 	return fail(kernelmsg.ENOPROTOOPT), nil
-}
-
-func sysDeviceAuthReady(c *call) (kernelmsg.Result, *wait) {
-	return ok(0), nil // no device certificate until the security service exists (issue #5)
 }
 
 // --- applications.h --------------------------------------------------------
@@ -423,10 +429,7 @@ func sysNetConnectionStatus(c *call) (kernelmsg.Result, *wait) {
 	if i == nil {
 		return fail(kernelmsg.ENOENT), nil
 	}
-	if !i.Enabled {
-		return ok(0), nil
-	}
-	return ok(int64(i.Status)), nil
+	return ok(int64(c.k.ifaceStatus(i))), nil
 }
 
 func sysNetSetInterfaceState(c *call) (kernelmsg.Result, *wait) {

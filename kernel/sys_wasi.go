@@ -95,6 +95,9 @@ func readDeadline(k *Kernel, f file) int64 {
 	if s, ok := f.(*socket); ok && s.rcvTimeout > 0 {
 		return k.now() + s.rcvTimeout
 	}
+	if s, ok := f.(*inetSock); ok && s.rcvTimeout > 0 {
+		return k.now() + s.rcvTimeout
+	}
 	return noDeadline
 }
 
@@ -283,6 +286,9 @@ const (
 
 // sysPathOpen opens a file of the image package, read-only.
 func sysPathOpen(c *call) (kernelmsg.Result, *wait) {
+	if _, isDAA := c.p.fds[int32(c.arg(0))].(*daaDir); isDAA && c.arg(0) == int64(int32(c.arg(0))) {
+		return daaOpen(c, string(c.args.Data), c.arg(3) != 0 || c.arg(1)&(oflagTrunc|oflagCreat) != 0)
+	}
 	rel, e := c.packagePath(string(c.args.Data))
 	if e != 0 {
 		return fail(e), nil

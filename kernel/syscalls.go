@@ -18,6 +18,9 @@ func (k *Kernel) serve() {
 			continue
 		}
 		k.pump()
+		if k.waitHost() { // host input arrived at this virtual instant
+			continue
+		}
 		// Nothing to receive yet: the bus wakes us when a message reaches
 		// the FIFO head, timers and hardware input wake us too.
 		k.proc.Park()
@@ -191,6 +194,18 @@ func init() {
 		kernelmsg.KindSockRecv:         {3, sysSockRecv},
 		kernelmsg.KindSockShutdown:     {2, sysSockShutdown},
 		kernelmsg.KindGetrandom:        {1, sysGetrandom},
+
+		kernelmsg.KindSocket:           {3, sysSocket},
+		kernelmsg.KindSocketConnect:    {3, sysSocketConnect},
+		kernelmsg.KindSocketBind:       {3, sysSocketBind},
+		kernelmsg.KindSocketListen:     {2, sysSocketListen},
+		kernelmsg.KindSocketAccept:     {2, sysSocketAccept},
+		kernelmsg.KindSocketGetsockopt: {3, sysSocketGetsockopt},
+		kernelmsg.KindSocketAddr:       {2, sysSocketAddr},
+		kernelmsg.KindResolve:          {0, sysResolve},
+		kernelmsg.KindHTTPSPerform:     {0, sysHTTPSPerform},
+		kernelmsg.KindDeviceAuthSSLCtx: {0, sysDeviceAuthSSLCtx},
+		kernelmsg.KindDeviceAuthPath:   {0, sysDeviceAuthPath},
 	}
 	for k, v := range peripheralSyscalls {
 		syscallTable[k] = v

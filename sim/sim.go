@@ -140,6 +140,16 @@ func (s *Sim) Run(until int64) string {
 	return s.reason
 }
 
+// NextEvent reports the time of the earliest scheduled event, and whether
+// there is one (a process deciding whether the world would otherwise go
+// idle).
+func (s *Sim) NextEvent() (int64, bool) {
+	if s.queue.len() == 0 {
+		return 0, false
+	}
+	return s.queue.min().t, true
+}
+
 // Shutdown kills every process that has not finished, unwinding its stack.
 func (s *Sim) Shutdown() {
 	for _, p := range s.procs {

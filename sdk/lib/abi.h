@@ -328,6 +328,82 @@ APPLIBS_IMPORT("socket_setsockopt")
 int32_t __applibs_socket_setsockopt(int32_t fd, int32_t level, int32_t optname,
                                     const void *val_ptr, uint32_t len);
 
+// ---- sys/socket.h, netdb.h: BSD sockets on the emulated network (docs/abi.md §26) ------------
+//
+// Constants are wasi-libc's (AF_INET 1, SOCK_DGRAM 5, SOCK_STREAM 6, SOCK_NONBLOCK 0x4000,
+// SOCK_CLOEXEC 0x2000). An IPv4 address crosses as a uint32 whose value is the address read
+// big-endian (1.2.3.4 is 0x01020304, i.e. ntohl(sin_addr.s_addr)); a port as a host-order
+// integer.
+
+// One socket address, as socket_accept and socket_getaddr write it (8 bytes, little-endian).
+typedef struct {
+    uint32_t ipv4;  // big-endian value of the address
+    uint32_t port;  // host order
+} applibs_sockaddr_record;
+
+// Returns a socket descriptor or -errno (EAFNOSUPPORT for any family but AF_INET).
+APPLIBS_IMPORT("socket_open")
+int32_t __applibs_socket_open(int32_t domain, int32_t type, int32_t protocol);
+
+// Connects through the OS firewall. Returns 0 or -errno: EPERM (the firewall: the address is
+// not in AllowedConnections), ENETUNREACH (no network), ECONNREFUSED, ETIMEDOUT, EINPROGRESS
+// (a non-blocking TCP socket: connected or failed at once; SO_ERROR tells which).
+APPLIBS_IMPORT("socket_connect")
+int32_t __applibs_socket_connect(int32_t fd, uint32_t ipv4, uint32_t port);
+
+// Binds the local port (the address is ignored). Returns 0 or -errno.
+APPLIBS_IMPORT("socket_bind")
+int32_t __applibs_socket_bind(int32_t fd, uint32_t ipv4, uint32_t port);
+
+APPLIBS_IMPORT("socket_listen")
+int32_t __applibs_socket_listen(int32_t fd, int32_t backlog);
+
+// flags: SOCK_NONBLOCK | SOCK_CLOEXEC. Writes the peer at out_ptr unless it is 0. Returns the
+// new descriptor or -errno (EAGAIN: nothing to accept on a non-blocking socket).
+APPLIBS_IMPORT("socket_accept")
+int32_t __applibs_socket_accept(int32_t fd, uint32_t flags, applibs_sockaddr_record *out_ptr);
+
+// Writes the option's value as an int32 at out_ptr (SO_ERROR: an errno, cleared by the read).
+// Returns 0 or -errno.
+APPLIBS_IMPORT("socket_getsockopt")
+int32_t __applibs_socket_getsockopt(int32_t fd, int32_t level, int32_t optname, int32_t *out_ptr);
+
+// peer 0: the local address (getsockname), 1: the peer (getpeername). Returns 0 or -errno.
+APPLIBS_IMPORT("socket_getaddr")
+int32_t __applibs_socket_getaddr(int32_t fd, uint32_t peer, applibs_sockaddr_record *out_ptr);
+
+// Resolves a host name (name_len bytes, no NUL) with the OS resolver; writes up to max IPv4
+// addresses (big-endian values) at out_ptr. Returns their number or -errno: ENOENT (no such
+// name), ENETUNREACH (no network), EINVAL.
+APPLIBS_IMPORT("net_resolve")
+int32_t __applibs_net_resolve(const char *name_ptr, uint32_t name_len, uint32_t *out_ptr,
+                              uint32_t max);
+
+// ---- curl/curl.h, tlsutils/deviceauth.h: HTTPS served by the OS (docs/abi.md §27) ----------
+
+// The result of https_perform (12 bytes, little-endian).
+typedef struct {
+    int32_t body_fd;    // read-only descriptor of the response body (-1 on failure)
+    uint32_t status;    // HTTP status
+    uint32_t body_len;  // bytes in the body
+} applibs_https_result;
+
+// Makes one HTTP(S) exchange described by the request record at req_ptr (the encoding is in
+// docs/abi.md §27). Returns a CURLcode >= 0 (CURLE_OK: the result at out_ptr is filled in), or
+// -errno for a malformed call (EFAULT, EINVAL).
+APPLIBS_IMPORT("https_perform")
+int32_t __applibs_https_perform(const uint8_t *req_ptr, uint32_t req_len,
+                                applibs_https_result *out_ptr);
+
+// Returns a DeviceAuthSslResult: 0 when the app may present the device's client certificate.
+APPLIBS_IMPORT("deviceauth_ssl_ctx")
+int32_t __applibs_deviceauth_ssl_ctx(void);
+
+// Writes the certificate path when it fits in cap bytes and a descriptor of its directory at
+// fd_out. Returns the path's length or -errno (EACCES: no DeviceAuthentication capability).
+APPLIBS_IMPORT("deviceauth_cert_path")
+int32_t __applibs_deviceauth_cert_path(char *out_ptr, uint32_t cap, int32_t *fd_out);
+
 // ---- not emulated yet (wificonfig.h, certstore.h, deviceauth.h, parts of networking.h) ------
 
 // Reports that the app called the API named by name_ptr/len (e.g. "WifiConfig_AddNetwork");

@@ -1,11 +1,12 @@
 /// \file deviceauth.h
 /// \brief Device authentication and attestation (DAA) for TLS: the path of the app's client
-/// certificate and an SSL-context hook for wolfSSL. Needs the DeviceAuthentication capability.
+/// certificate and an SSL-context hook. Needs the DeviceAuthentication capability.
 ///
 /// sphere-emu SDK: same path (<tlsutils/deviceauth.h>), names, types, values and signatures as
-/// the Azure Sphere SDK (reference §6 "deviceauth.h"). NOT EMULATED YET: the functions fail
-/// through the "applibs" import applibs_unimplemented (errno ENOSYS), which lets the emulator
-/// trace the call. (deviceauth_curl.h is omitted: the SDK has no libcurl.)
+/// the Azure Sphere SDK (reference §6 "deviceauth.h"). The SSL context is the one the SDK's
+/// libcurl subset passes to CURLOPT_SSL_CTX_FUNCTION (there is no wolfSSL): use
+/// DeviceAuth_CurlSslFunc from <tlsutils/deviceauth_curl.h>. The private key stays in Pluton;
+/// the OS signs the TLS handshake with it (docs/abi.md §27).
 #pragma once
 
 #ifdef __cplusplus
@@ -22,14 +23,18 @@ typedef enum DeviceAuthSslResult {
 
 /// <summary>
 ///     Returns the path of the PEM file holding the app's device-authentication client
-///     certificate. sphere-emu: returns NULL with errno ENOSYS for now.
+///     certificate, "/run/daa/<tenant id>". The app reads it with the ordinary file calls
+///     (fopen, open). The file exists once the device has attested (see
+///     Application_IsDeviceAuthReady); before that, opening it fails with ENOENT. Without the
+///     DeviceAuthentication capability: NULL, errno EACCES.
 /// </summary>
 const char *DeviceAuth_GetCertificatePath(void);
 
 /// <summary>
-///     Configures a wolfSSL context (WOLFSSL_CTX *) for client authentication with the
-///     device certificate. sphere-emu: returns DeviceAuthSslResult_GetTenantCertificateError
-///     (errno ENOSYS) for now.
+///     Configures an SSL context for client authentication with the device certificate:
+///     Success, or GetTenantCertificateError (no DeviceAuthentication capability, or the
+///     device has not attested yet), GetTenantIdError (the manifest names another tenant),
+///     EnableHwSignError (sslctx is not an SSL context of this SDK's libcurl).
 /// </summary>
 DeviceAuthSslResult DeviceAuth_SslCtxFunc(void *sslctx);
 

@@ -1182,12 +1182,12 @@ static void TourCertStoreAndDeviceAuth(void)
     expect_err("CertStore_DeleteCertificate ENOSYS", CALL(CertStore_DeleteCertificate("root")),
                ENOSYS);
 
+    // The tour's manifest has no DeviceAuthentication capability.
     errno = 0;
-    expect_null("DeviceAuth_GetCertificatePath ENOSYS", DeviceAuth_GetCertificatePath(), ENOSYS);
-    errno = 0;
-    expect_true("DeviceAuth_SslCtxFunc ENOSYS",
-                DeviceAuth_SslCtxFunc(NULL) != DeviceAuthSslResult_Success && errno == ENOSYS,
-                "did not fail with ENOSYS");
+    expect_null("DeviceAuth_GetCertificatePath EACCES", DeviceAuth_GetCertificatePath(), EACCES);
+    expect_true("DeviceAuth_SslCtxFunc GetTenantCertificateError",
+                DeviceAuth_SslCtxFunc(NULL) == DeviceAuthSslResult_GetTenantCertificateError,
+                "did not fail with DeviceAuthSslResult_GetTenantCertificateError");
 }
 
 // ---- main -----------------------------------------------------------------------------------
