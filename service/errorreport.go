@@ -137,11 +137,13 @@ func (s *Service) ReportErrors(deviceID string, r api.ErrorReport) (api.ErrorRep
 
 // ErrorReportCSV writes a tenant's error report as the real service's CSV
 // (columns ErrorReportColumns). Events of one device with equal type,
-// class and description that fall in the same UTC day are one row: Event
-// Count says how many, Start and End Time are the first and last of them.
-// Rows are newest first (by End Time), cover events from
-// ErrorReportWindow before service time on, and stop at
-// ErrorReportMaxRows. Times are the device's clock, RFC 3339 in UTC.
+// class and description that fall in the same UTC day (of the device's
+// clock) are one row: Event Count says how many, Start and End Time are
+// the first and last of them, RFC 3339 in UTC. Rows are newest first (by
+// End Time) and stop at ErrorReportMaxRows. The report covers the events
+// the service received in the last ErrorReportWindow of its own time:
+// device clocks are virtual (they start at 2026-01-01) and may be far
+// from a service running on the wall clock.
 func (s *Service) ErrorReportCSV(tenant string, w io.Writer) error {
 	if err := s.errorReportCSV(tenant, w); err != nil {
 		return fmt.Errorf("service: error report CSV: %w", err)
@@ -157,7 +159,7 @@ func (s *Service) errorReportCSV(tenant string, w io.Writer) error {
 	const day = int64(24 * time.Hour)
 	since := nanos(s.now().Add(-ErrorReportWindow))
 	rows, err := s.db.QueryContext(s.ctx, `SELECT device_id, event_type, event_class, description, count(*), min(time), max(time)
-		FROM error_events WHERE tenant_id = ? AND time >= ?
+		FROM error_events WHERE tenant_id = ? AND received >= ?
 		GROUP BY device_id, event_type, event_class, description, time / ?
 		ORDER BY max(time) DESC, device_id, event_type, event_class, description
 		LIMIT ?`, t.id, since, day, ErrorReportMaxRows)

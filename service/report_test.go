@@ -101,6 +101,10 @@ func TestErrorReportCSV(t *testing.T) {
 	_, err := f.s.ClaimDevice("", d2.ID(), "")
 	require.NoError(t, err)
 	day := func(n int, h int) time.Time { return start.AddDate(0, 0, n).Add(time.Duration(h) * time.Hour) }
+	// Received 20 days before the report: outside its window.
+	_, err = f.s.ReportErrors(f.dev.ID(), api.ErrorReport{Events: []api.ErrorEvent{
+		{Seq: 100, Time: day(0, 1), EventType: api.EventUnplanned, EventClass: api.ClassApp, Description: "AppExit (exit_code=9)"}}})
+	require.NoError(t, err)
 	f.clock.Advance(20 * 24 * time.Hour) // service time: 2026-01-21
 	exit := "AppExit (exit_code=1; component_id=x; image_id=y)"
 	events := []api.ErrorEvent{
@@ -109,7 +113,9 @@ func TestErrorReportCSV(t *testing.T) {
 		{Seq: 3, Time: day(11, 0), EventType: api.EventUnplanned, EventClass: api.ClassApp, Description: crash}, // the next UTC day
 		{Seq: 4, Time: day(10, 2), EventType: api.EventUnplanned, EventClass: api.ClassApp, Description: exit},
 		{Seq: 5, Time: day(10, 3), EventType: api.EventPlanned, EventClass: api.ClassOS, Description: "OSUpdate (to 26.11)"},
-		{Seq: 6, Time: day(1, 0), EventType: api.EventUnplanned, EventClass: api.ClassApp, Description: crash}, // older than 14 days
+		// The device's clock may be anywhere: this one is 19 days behind,
+		// but the service received it now.
+		{Seq: 6, Time: day(1, 0), EventType: api.EventUnplanned, EventClass: api.ClassApp, Description: crash},
 	}
 	_, err = f.s.ReportErrors(f.dev.ID(), api.ErrorReport{Events: events})
 	require.NoError(t, err)
@@ -127,6 +133,7 @@ func TestErrorReportCSV(t *testing.T) {
 		id1 + " Planned OS 1 OSUpdate 2026-01-11T03:00:00Z 2026-01-11T03:00:00Z",
 		id1 + " Unplanned Application 1 AppExit  2026-01-11T02:00:00Z 2026-01-11T02:00:00Z",
 		id2 + " Unplanned Application 1 AppCrash 2026-01-11T01:00:00Z 2026-01-11T01:00:00Z",
+		id1 + " Unplanned Application 1 AppCrash 2026-01-02T00:00:00Z 2026-01-02T00:00:00Z",
 	}, got)
 
 	// Another tenant sees none of it.

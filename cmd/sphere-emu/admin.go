@@ -225,7 +225,8 @@ func newTenantCmd() *cobra.Command {
 		`Download the tenant's error report as CSV with the real service's columns:
 Device ID, Event Type, Event Class, Event Count, Description, Start Time,
 End Time. Equal events of a device within one UTC day are one row with their
-count; rows are newest first, at most 1,000, from the last 14 days.`,
+count; rows are newest first, at most 1,000, of the events the service
+received in the last 14 days.`,
 		argsRange(0, 0), true,
 		func(ctx context.Context, c *client.Client, a *adminConn, cmd *cobra.Command, args []string) error {
 			var buf bytes.Buffer

@@ -7,7 +7,7 @@ package store
 // generates are lower-case GUID text; device IDs are the 128 lower-case hex
 // characters of the device's identity public key (X‖Y); digests are 32-byte
 // BLOBs.
-var Migrations = [][]string{v1}
+var Migrations = [][]string{v1, v2}
 
 // v1 is the initial schema.
 var v1 = []string{
@@ -152,4 +152,11 @@ var v1 = []string{
 		body      TEXT NOT NULL
 	)`,
 	`CREATE INDEX telemetry_tenant ON telemetry (tenant_id, id)`,
+}
+
+// v2 indexes error events by the time the service received them, which
+// bounds the error report: device clocks are virtual and may be far from
+// the service's.
+var v2 = []string{
+	`CREATE INDEX error_events_tenant_received ON error_events (tenant_id, received)`,
 }
