@@ -60,7 +60,7 @@ const (
 // fileType returns the WASI file type of f.
 func fileType(f file) uint8 {
 	switch f.(type) {
-	case *packageDir:
+	case *packageDir, *daaDir:
 		return fileTypeDirectory
 	case *packageFile, *mutableFile:
 		return fileTypeRegular
