@@ -76,6 +76,10 @@ Exit status:
 			if err != nil {
 				return err
 			}
+			appNet, err := appNetwork(link)
+			if err != nil {
+				return err
+			}
 			out := cmd.OutOrStdout()
 			var sinks []trace.Sink
 			if !quiet {
@@ -112,7 +116,7 @@ Exit status:
 			}
 			d, err := device.New(device.Config{
 				Image: img, Seed: seed, DeviceSeed: deviceSeed, StateDir: stateDir,
-				Cache: cache, Sinks: sinks, RestartApps: restart, Service: link,
+				Cache: cache, Sinks: sinks, RestartApps: restart, Service: link, Net: appNet,
 			})
 			if err != nil {
 				return err
