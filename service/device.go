@@ -30,6 +30,7 @@ type Refusal struct {
 	Body   api.Error
 }
 
+// Error says the refusal's code and reason.
 func (r *Refusal) Error() string {
 	return fmt.Sprintf("service: refused (%s): %s", r.Body.Code, r.Body.Reason)
 }

@@ -73,6 +73,7 @@ type Error struct {
 	Reason string // the service's sentence
 }
 
+// Error returns the service's reason, or the HTTP status without one.
 func (e *Error) Error() string {
 	if e.Reason != "" {
 		return e.Reason
