@@ -237,6 +237,20 @@ func Describe(e *Event) string {
 		return fmt.Sprintf("uploaded %s error-report events to the security service (%s new)", s("events"), s("accepted"))
 	case "telemetry.drop":
 		return fmt.Sprintf("telemetry partition full: erased the oldest block, %s records never uploaded", s("records"))
+	case "clientkey.generate":
+		return "generated a client-auth key pair inside Pluton (public key " + s("public") + "…)"
+	case "clientkey.commit":
+		return "committed the certified client-auth key (" + s("public") + "…)"
+	case "key.sign":
+		return "signed a TLS handshake for " + s("from") + " with the " + s("key") + " key"
+	case "telemetry.mount":
+		return fmt.Sprintf("telemetry partition: %s records kept, %s not yet uploaded", s("records"), s("pending"))
+	case "telemetry.append":
+		return fmt.Sprintf("stored record #%s (%s bytes) in the telemetry partition", s("seq"), s("bytes"))
+	case "telemetry.ack":
+		return "telemetry records up to #" + s("seq") + " marked uploaded"
+	case "telemetry.clear":
+		return "telemetry records up to #" + s("seq") + " deleted"
 	case "attestation.sign":
 		return fmt.Sprintf("signed an attestation token for %s (%s measurements, %s bytes)", s("from"), s("measurements"), s("token_bytes"))
 	case "service.attested":

@@ -25,6 +25,9 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	sphereemu "github.com/sphere-emu/sphere-emu"
+	"github.com/sphere-emu/sphere-emu/device"
+
 	"github.com/sphere-emu/sphere-emu/attest"
 	"github.com/sphere-emu/sphere-emu/image"
 	"github.com/sphere-emu/sphere-emu/service"
@@ -44,6 +47,8 @@ import (
 //	                       crash of the same instant, with the update certificate
 //	device-telemetry DIR NAME JSON
 //	                       post JSON to the company cloud with the client certificate
+//	device-id NAME SEED    $NAME is the ID of the emulated device `boot
+//	                       --device-seed SEED` runs (as its narrative prints)
 func TestServiceScripts(t *testing.T) {
 	td, err := filepath.Abs(filepath.Join("..", "..", "testdata"))
 	if err != nil {
@@ -71,6 +76,7 @@ func TestServiceScripts(t *testing.T) {
 			"device-attest":    cmdDeviceAttest,
 			"device-report":    cmdDeviceReport,
 			"device-telemetry": cmdDeviceTelemetry,
+			"device-id":        cmdDeviceID,
 		},
 	})
 }
@@ -350,4 +356,16 @@ func cmdDeviceTelemetry(ts *testscript.TestScript, neg bool, args []string) {
 	if (st == http.StatusAccepted) == neg {
 		ts.Fatalf("telemetry: status %d", st)
 	}
+}
+
+func cmdDeviceID(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: device-id NAME SEED")
+	}
+	seed, err := strconv.ParseUint(args[1], 10, 64)
+	ts.Check(err)
+	d, err := device.New(device.Config{Image: sphereemu.SampleImage, DeviceSeed: seed})
+	ts.Check(err)
+	ts.Setenv(args[0], d.DeviceID())
+	ts.Check(d.Close())
 }
