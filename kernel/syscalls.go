@@ -118,8 +118,12 @@ func (k *Kernel) withSignal(r kernelmsg.Result) kernelmsg.Result {
 // quietErrnos are failures too ordinary to trace (would-block, interrupted).
 var quietErrnos = map[kernelmsg.Errno]bool{kernelmsg.EAGAIN: true, kernelmsg.EINTR: true}
 
+// quietEnds are the failures that end an enumeration by design: wasi-libc
+// walks the preopened directories until fd_prestat_get says EBADF.
+var quietEnds = map[string]kernelmsg.Errno{"fd_prestat_get": kernelmsg.EBADF}
+
 func (k *Kernel) reply(m mailbox.Message, name string, r kernelmsg.Result) {
-	if r.Value < 0 && !quietErrnos[kernelmsg.Errno(-r.Value)] && k.app != nil {
+	if e := kernelmsg.Errno(-r.Value); r.Value < 0 && !quietErrnos[e] && (quietEnds[name] != e) && k.app != nil {
 		k.tr.Emit(trace.Kernel, "syscall.error", trace.Str("cid", k.app.cid), trace.Str("call", name),
 			trace.Str("errno", kernelmsg.Errno(-r.Value).String()))
 		if kernelmsg.Errno(-r.Value) == kernelmsg.EACCES {
