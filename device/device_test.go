@@ -459,24 +459,33 @@ func FuzzSyscalls(f *testing.F) {
 		d, err := device.New(device.Config{Image: tour, Seed: 1, Cache: cache, RunawayLimit: 200 * sim.Millisecond})
 		require.NoError(t, err)
 		defer d.Close()
-		n := 0
-		d.Bus().SetTap(func(from, to mailbox.Addr, b []byte) ([]byte, bool) {
-			if from != mailbox.Appcore || to != mailbox.Kernel {
-				return b, false
-			}
-			n++
-			if n != int(index) {
-				return b, false
-			}
-			m, err := mailbox.Unmarshal(b)
-			if err != nil {
-				return b, false
-			}
+		d.Bus().SetTap(rewriteNthSyscall(index, func(m *mailbox.Message) {
 			m.Kind = mailbox.Kind(kind &^ uint16(mailbox.ReplyFlag))
 			m.Payload = payload
-			return m.Marshal(), false
-		})
+		}))
 		res := d.Run(2 * sim.Second)
 		require.Empty(t, res.Panic)
 	})
+}
+
+// rewriteNthSyscall is a bus tap that lets rewrite change the index-th
+// message from the app core to the kernel (1-based) in flight, as a
+// hostile or corrupted app would send it.
+func rewriteNthSyscall(index uint8, rewrite func(m *mailbox.Message)) mailbox.Tap {
+	n := 0
+	return func(from, to mailbox.Addr, b []byte) ([]byte, bool) {
+		if from != mailbox.Appcore || to != mailbox.Kernel {
+			return b, false
+		}
+		n++
+		if n != int(index) {
+			return b, false
+		}
+		m, err := mailbox.Unmarshal(b)
+		if err != nil {
+			return b, false
+		}
+		rewrite(&m)
+		return m.Marshal(), false
+	}
 }

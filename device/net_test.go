@@ -599,25 +599,12 @@ func FuzzNetSyscalls(f *testing.F) {
 		d, err := device.New(device.Config{Image: img, Seed: 1, Cache: cache, RunawayLimit: 200 * sim.Millisecond, Net: refuse})
 		require.NoError(t, err)
 		defer d.Close()
-		n := 0
-		d.Bus().SetTap(func(from, to mailbox.Addr, b []byte) ([]byte, bool) {
-			if from != mailbox.Appcore || to != mailbox.Kernel {
-				return b, false
-			}
-			n++
-			if n != int(index) {
-				return b, false
-			}
-			m, err := mailbox.Unmarshal(b)
-			if err != nil {
-				return b, false
-			}
+		d.Bus().SetTap(rewriteNthSyscall(index, func(m *mailbox.Message) {
 			sc := netSyscalls[int(which)%len(netSyscalls)]
 			m.Kind = sc.kind
 			args := kernelmsg.Args{Ints: []int64{a0, a1, a2, a0 ^ a1}[:sc.nargs], Data: data}
 			m.Payload = args.Marshal()
-			return m.Marshal(), false
-		})
+		}))
 		res := d.Run(2 * sim.Second)
 		require.Empty(t, res.Panic)
 	})

@@ -330,6 +330,11 @@ func (s *SecurityMonitor) recordSecurityEvent(desc string) {
 
 // serveTelemetry answers the kernel's telemetry requests.
 func (s *SecurityMonitor) serveTelemetry(m mailbox.Message) {
+	t, err := s.openTelemetry()
+	if err != nil {
+		s.reject(m, secmonmsg.ErrTelemetry, err.Error())
+		return
+	}
 	switch m.Kind {
 	case secmonmsg.KindTelemetryAppend:
 		if len(m.Payload) > TelemetryMaxRecord {
@@ -348,19 +353,11 @@ func (s *SecurityMonitor) serveTelemetry(m mailbox.Message) {
 			s.reject(m, secmonmsg.ErrBadRequest, err.Error())
 			return
 		}
-		t, err := s.openTelemetry()
-		if err != nil {
-			s.reject(m, secmonmsg.ErrTelemetry, err.Error())
-			return
-		}
 		recs := t.stored()
 		if r.Which == secmonmsg.TelemetryPending {
 			recs = t.pending()
 		}
-		limit := min(r.Max, secmonmsg.MaxTelemetryRecords)
-		if uint32(len(recs)) > limit {
-			recs = recs[:limit]
-		}
+		recs = recs[:min(uint32(len(recs)), r.Max, secmonmsg.MaxTelemetryRecords)]
 		out := make([]secmonmsg.TelemetryRecord, len(recs))
 		for i, rec := range recs {
 			out[i] = secmonmsg.TelemetryRecord{Seq: rec.Seq, Payload: rec.Payload}
@@ -370,11 +367,6 @@ func (s *SecurityMonitor) serveTelemetry(m mailbox.Message) {
 		seq, err := secmonmsg.DecodeU64(m.Payload)
 		if err != nil {
 			s.reject(m, secmonmsg.ErrBadRequest, err.Error())
-			return
-		}
-		t, err := s.openTelemetry()
-		if err != nil {
-			s.reject(m, secmonmsg.ErrTelemetry, err.Error())
 			return
 		}
 		kind, name := uint8(telKindAck), "telemetry.ack"
