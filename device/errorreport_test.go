@@ -123,3 +123,15 @@ func TestErrorRecordsSurviveAnEmulatorRestartWithState(t *testing.T) {
 	third, _ := bootKeep(t, readImage(t, "crash.bin"), 10*sim.Second, state)
 	require.Len(t, descriptions(t, third), 1)
 }
+
+// TestRecordNumbersFitTheService: the service keeps record numbers as
+// signed 64-bit integers; whatever the seed, a device's stay below 2^63.
+func TestRecordNumbersFitTheService(t *testing.T) {
+	for seed := uint64(1); seed <= 16; seed++ {
+		dev, _ := bootKeep(t, readImage(t, "exit-code.bin"), 10*sim.Second, func(c *device.Config) { c.Seed = seed })
+		recs, err := dev.ErrorRecords()
+		require.NoError(t, err)
+		require.Len(t, recs, 1)
+		require.Less(t, recs[0].Seq, uint64(1)<<63, "seed %d", seed)
+	}
+}

@@ -290,7 +290,9 @@ func (s *SecurityMonitor) openTelemetry() (*telemetryStore, error) {
 	}
 	p := ps[0]
 	s.proc.Sleep(int64(p.Size) * costFlashPerByte)
-	first := s.proc.Sim().Rand("secmon/telemetry").Uint64()&^0xFFFFFFFF | 1
+	// A random 31-bit prefix: record numbers stay below 2^63, which JSON
+	// and SQL integers carry without loss.
+	first := s.proc.Sim().Rand("secmon/telemetry").Uint64()&0x7FFFFFFF00000000 | 1
 	t, err := mountTelemetry(s.flash, p.Offset, p.Size, image.EraseBlockSize, first)
 	if err != nil {
 		return nil, err
