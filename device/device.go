@@ -136,6 +136,9 @@ func New(cfg Config) (*Device, error) {
 	d := &Device{sim: s, tr: tr, flash: flash, fuses: fuses, cfg: cfg}
 	d.bus = mailbox.NewBus(s, tr)
 	d.board = hw.NewBoard(tr, s.Now, s.Schedule)
+	if cfg.Net != nil && cfg.Net.Offline {
+		d.board.SetNetworkUp(false)
+	}
 	// The ISU interrupt lines reach both real-time cores' NVICs: a transfer
 	// completing or a byte arriving wakes a core asleep in wfi, which then
 	// samples the levels. The board outlives a reboot, so the hooks find

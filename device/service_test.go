@@ -237,3 +237,22 @@ func readTestWasm(t *testing.T) []byte {
 	require.NoError(t, err)
 	return b
 }
+
+// TestOfflineDeviceRetriesWhenTheNetworkReturns: with the access point out
+// of reach the OS cannot attest; it retries an hour later and succeeds once
+// a scenario-style network input brought the network back.
+func TestOfflineDeviceRetriesWhenTheNetworkReturns(t *testing.T) {
+	c := newCloud(t)
+	c.addImages(t, "blink.imagepackage")
+	c.onNew = func(d *device.Device) {
+		d.SetNetworkUp(false)
+		d.Sim().Schedule(30*60*sim.Second, func() { d.SetNetworkUp(true) })
+	}
+	_, rec := c.boot(t, readImage(t, "blink.bin"), true, 61*60*sim.Second)
+	e, ok := rec.First("service.error")
+	require.True(t, ok)
+	require.Contains(t, e.Str("reason"), "the network is down")
+	a, ok := rec.First("service.attested")
+	require.True(t, ok, "attested after the retry")
+	require.Greater(t, a.T, 60*60*sim.Second)
+}

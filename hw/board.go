@@ -47,7 +47,25 @@ type Board struct {
 
 	hooks []func()
 	io    *ioRegs // register state of the blocks real-time cores reach (iomux.go), made on first use
+	// netDown is the world's network as the device's radio finds it: the
+	// access point out of reach. It is the world's, so it outlives reboots.
+	netDown bool
+	tr      *trace.Tracer
 }
+
+// SetNetworkUp brings the network around the device up or down (the access
+// point appears or vanishes) and tells the device, as any input does.
+func (b *Board) SetNetworkUp(up bool) {
+	if b.netDown == !up {
+		return
+	}
+	b.netDown = !up
+	b.tr.Emit(trace.HW, "net.link", trace.Bool("up", up))
+	b.notify()
+}
+
+// NetworkUp reports whether the network around the device is reachable.
+func (b *Board) NetworkUp() bool { return !b.netDown }
 
 // NewBoard returns an RDB with its defaults: inputs pulled high (buttons
 // released), every UART in loopback at 115200 8N1, the ADC referenced to
@@ -60,7 +78,7 @@ func NewBoard(tr *trace.Tracer, now func() int64, schedule func(at int64, f func
 	if now == nil {
 		now = func() int64 { return 0 }
 	}
-	b := &Board{}
+	b := &Board{tr: tr}
 	b.GPIO = NewGPIO(tr)
 	b.GPIO.notify = b.notify
 	for i := range ISUCount {

@@ -37,17 +37,17 @@ type NetConfig struct {
 	// RootCAs are the CAs app HTTPS (the curl subset) trusts when the app
 	// names no CAINFO file of its own; nil: the host's system roots.
 	RootCAs *x509.CertPool
-	// Offline starts the device with its network down (the access point
-	// out of reach): Networking_IsNetworkingReady is false and connect
-	// fails with ENETUNREACH until Device.SetNetworkUp(true).
+	// Offline powers the device on with its network down (the access
+	// point out of reach): Networking_IsNetworkingReady is false and
+	// connect fails with ENETUNREACH until Device.SetNetworkUp(true). The
+	// device applies it to the board, which holds the network's state.
 	Offline bool
 }
 
 // netState is the kernel's view of the emulated network beyond the
 // interfaces' own switches: whether the link to the outside is up.
 type netState struct {
-	cfg    NetConfig
-	linkUp bool
+	cfg NetConfig
 	// names remembers, per address, the name an app resolved last, so a
 	// denial names the host the app meant.
 	names map[netip.Addr]string
@@ -56,25 +56,18 @@ type netState struct {
 }
 
 func newNetState(c *NetConfig) *netState {
-	s := &netState{linkUp: true, names: map[netip.Addr]string{}, ev: make(chan struct{}, 1)}
+	s := &netState{names: map[netip.Addr]string{}, ev: make(chan struct{}, 1)}
 	if c != nil {
 		s.cfg = *c
-		s.linkUp = !c.Offline
 	}
 	return s
 }
 
 // SetNetworkUp brings the emulated network up or down (the access point
 // appears or vanishes): readiness, interface status and connect() follow.
-// Call it between runs or from a scheduler event.
-func (k *Kernel) SetNetworkUp(up bool) {
-	if k.netw.linkUp == up {
-		return
-	}
-	k.netw.linkUp = up
-	k.tr.Emit(trace.Kernel, "net.link", trace.Bool("up", up))
-	k.Interrupt()
-}
+// The network is the board's (the world around the chip), so the state
+// outlives a reboot; a scenario's "network" input drives the same switch.
+func (k *Kernel) SetNetworkUp(up bool) { k.board.SetNetworkUp(up) }
 
 // NetworkReady reports whether an app would see Networking_IsNetworkingReady true.
 func (k *Kernel) NetworkReady() bool {
@@ -97,7 +90,7 @@ func (k *Kernel) ifaceStatus(i *Interface) uint32 {
 	if !i.Enabled {
 		return 0
 	}
-	if !k.netw.linkUp {
+	if !k.board.NetworkUp() {
 		return i.Status & statusInterfaceUp
 	}
 	return i.Status

@@ -285,6 +285,9 @@ func (k *Kernel) servicePost(path, contentType string, body []byte, cert *tls.Ce
 		host = net.JoinHostPort(u.Hostname(), "443")
 	}
 	k.proc.Sleep(costServiceRequest)
+	if !k.board.NetworkUp() {
+		return 0, nil, errors.New("service unreachable: the network is down")
+	}
 	dial := link.Dial
 	if dial == nil {
 		dial = (&net.Dialer{Timeout: hostIOGuard}).DialContext

@@ -188,6 +188,22 @@ func TestApplySendsUARTBytesAndSetsTheSensor(t *testing.T) {
 	require.Equal(t, []string{"acceleration@1s", "angular_rate@2s", "temperature@2s"}, when)
 }
 
+func TestApplyTakesTheNetworkDownAndUp(t *testing.T) {
+	r := newRig(t, `{"inputs":[{"at":"1s","network":"down"},{"at":"5s","network":"up"}]}`)
+	require.True(t, r.board.NetworkUp())
+	r.clock.runTo(999_999_999)
+	require.True(t, r.board.NetworkUp())
+	r.clock.runTo(1_000_000_000)
+	require.False(t, r.board.NetworkUp())
+	r.clock.runTo(5_000_000_000)
+	require.True(t, r.board.NetworkUp())
+	var when []string
+	for _, e := range r.rec.Named("net.link") {
+		when = append(when, e.Str("up")+"@"+fmtT(e.T))
+	}
+	require.Equal(t, []string{"false@1s", "true@5s"}, when)
+}
+
 func TestApplyChecksTheBoardFirst(t *testing.T) {
 	s, err := scenario.Parse([]byte(`{"inputs":[{"at":"1s","button":"A"},{"at":"1s","uart":{"isu":3,"text":"x"}}]}`))
 	require.NoError(t, err)

@@ -161,7 +161,7 @@ func (d *decoder) scenario(root *node) *Scenario {
 	return s
 }
 
-var inputKinds = []string{"button", "gpio", "adc", "uart", "accel", "gyro", "temperature", "plant"}
+var inputKinds = []string{"button", "gpio", "adc", "uart", "accel", "gyro", "temperature", "plant", "network"}
 
 func (d *decoder) input(n *node, path string) (input, bool) {
 	o := d.object(n, path)
@@ -207,6 +207,16 @@ func (d *decoder) input(n *node, path string) (input, bool) {
 	case "temperature":
 		if v, vok := o.number("temperature", true); vok {
 			act = temperature(v)
+		}
+	case "network":
+		if v, vok := o.str("network", true); vok {
+			switch v {
+			case "up", "down":
+				act = networkLink(v == "up")
+			default:
+				n, path := o.get("network")
+				d.fail(n, path, `%q: want "up" or "down"`, v)
+			}
 		}
 	case "plant":
 		act = d.plantInput(o)
@@ -581,6 +591,16 @@ func (t temperature) needs(b *hw.Board) error { return needAccel(b) }
 
 func (t temperature) steps(at int64) []step {
 	return []step{{at, func(b *hw.Board) { b.Accel.SetTemperature(float64(t)) }}}
+}
+
+// networkLink takes the network around the device up or down (the access
+// point appears or vanishes).
+type networkLink bool
+
+func (networkLink) needs(*hw.Board) error { return nil }
+
+func (n networkLink) steps(at int64) []step {
+	return []step{{at, func(b *hw.Board) { b.SetNetworkUp(bool(n)) }}}
 }
 
 // Apply schedules every input on b: schedule(at, f) must run f at virtual
