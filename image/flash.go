@@ -22,8 +22,13 @@ const (
 // LocatorMagic is the first four bytes of a locator table, "SLT1".
 const LocatorMagic = "SLT1"
 
-// LocatorVersion is the only locator table version this package reads and writes.
-const LocatorVersion = 1
+// Locator table versions. Version 1 is what BuildFlash writes (a factory
+// image, generation 0); version 2 adds a generation number, written by the
+// Security Monitor when an update installs a new layout.
+const (
+	LocatorVersion           = 1
+	LocatorVersionGeneration = 2
+)
 
 // Locator table encoding sizes.
 const (
@@ -55,9 +60,12 @@ func (p Partition) String() string {
 	return fmt.Sprintf("%v/%s @0x%x", p.Type, it, p.Offset)
 }
 
-// Locator is the flash locator table: the flash size and the partitions in it.
+// Locator is the flash locator table: the flash size and the partitions in
+// it. Generation orders the two copies when an update is in progress: the
+// newer layout is tried first and the older is the fallback.
 type Locator struct {
 	FlashSize  uint32
+	Generation uint32 // 0 for a factory image (a version-1 table)
 	Partitions []Partition
 }
 
@@ -71,9 +79,19 @@ func (l *Locator) Marshal() ([]byte, error) {
 	}
 	out := make([]byte, 0, EraseBlockSize)
 	out = append(out, LocatorMagic...)
-	out = binary.LittleEndian.AppendUint16(out, LocatorVersion)
-	out = binary.LittleEndian.AppendUint16(out, uint16(len(l.Partitions)))
-	out = binary.LittleEndian.AppendUint32(out, l.FlashSize)
+	if l.Generation == 0 {
+		out = binary.LittleEndian.AppendUint16(out, LocatorVersion)
+		out = binary.LittleEndian.AppendUint16(out, uint16(len(l.Partitions)))
+		out = binary.LittleEndian.AppendUint32(out, l.FlashSize)
+	} else {
+		if len(l.Partitions) > MaxPartitions-1 {
+			return nil, fmt.Errorf("image locator: %d partitions, the limit of a version-2 table is %d", len(l.Partitions), MaxPartitions-1)
+		}
+		out = binary.LittleEndian.AppendUint16(out, LocatorVersionGeneration)
+		out = binary.LittleEndian.AppendUint16(out, uint16(len(l.Partitions)))
+		out = binary.LittleEndian.AppendUint32(out, l.FlashSize)
+		out = binary.LittleEndian.AppendUint32(out, l.Generation)
+	}
 	for _, p := range l.Partitions {
 		out = binary.LittleEndian.AppendUint16(out, uint16(p.Type))
 		out = binary.LittleEndian.AppendUint16(out, uint16(p.ImageType))
@@ -99,14 +117,22 @@ func ParseLocator(b []byte) (*Locator, error) {
 	if string(b[:4]) != LocatorMagic {
 		return nil, fmt.Errorf("image locator: magic is %q, want %q", b[:4], LocatorMagic)
 	}
-	if v := binary.LittleEndian.Uint16(b[4:]); v != LocatorVersion {
-		return nil, fmt.Errorf("image locator: version is %d, want %d", v, LocatorVersion)
+	header, limit := locatorHeaderLen, MaxPartitions
+	switch v := binary.LittleEndian.Uint16(b[4:]); v {
+	case LocatorVersion:
+	case LocatorVersionGeneration:
+		header, limit = locatorHeaderLen+4, MaxPartitions-1
+	default:
+		return nil, fmt.Errorf("image locator: version is %d, want %d or %d", v, LocatorVersion, LocatorVersionGeneration)
 	}
 	count := int(binary.LittleEndian.Uint16(b[6:]))
-	if count > MaxPartitions {
-		return nil, fmt.Errorf("image locator: %d partitions, the limit is %d", count, MaxPartitions)
+	if count > limit {
+		return nil, fmt.Errorf("image locator: %d partitions, the limit is %d", count, limit)
 	}
-	crcAt := locatorHeaderLen + count*locatorEntryLen
+	if len(b) < header+locatorCRCLen {
+		return nil, fmt.Errorf("image locator: %d bytes is shorter than the %d-byte header", len(b), header+locatorCRCLen)
+	}
+	crcAt := header + count*locatorEntryLen
 	if len(b) < crcAt+locatorCRCLen {
 		return nil, fmt.Errorf("image locator: %d partitions overrun the %d bytes given", count, len(b))
 	}
@@ -114,8 +140,14 @@ func ParseLocator(b []byte) (*Locator, error) {
 		return nil, fmt.Errorf("image locator: CRC is 0x%08x, want 0x%08x", got, want)
 	}
 	l := &Locator{FlashSize: binary.LittleEndian.Uint32(b[8:]), Partitions: make([]Partition, count)}
+	if header > locatorHeaderLen {
+		l.Generation = binary.LittleEndian.Uint32(b[12:])
+		if l.Generation == 0 {
+			return nil, errors.New("image locator: a version-2 table has generation 0")
+		}
+	}
 	for i := range l.Partitions {
-		e := b[locatorHeaderLen+i*locatorEntryLen:]
+		e := b[header+i*locatorEntryLen:]
 		l.Partitions[i] = Partition{
 			Type:      PartitionType(binary.LittleEndian.Uint16(e)),
 			ImageType: ImageType(binary.LittleEndian.Uint16(e[2:])),
@@ -200,4 +232,48 @@ func PartitionData(flash []byte, p Partition) ([]byte, error) {
 		return nil, fmt.Errorf("image: partition %v uses bytes up to 0x%x, past the end of the image file (0x%x)", p, end, len(flash))
 	}
 	return flash[p.Offset:end:end], nil
+}
+
+// SamePartitions reports whether l and o describe the same partitions, in
+// the same order (their generations may differ).
+func (l *Locator) SamePartitions(o *Locator) bool {
+	return l != nil && o != nil && l.FlashSize == o.FlashSize && slices.Equal(l.Partitions, o.Partitions)
+}
+
+// Layouts is what a reader makes of the two locator copies: the layout to
+// boot (Current), the other valid one if any (Fallback), and whether an
+// update is on trial — both copies valid and different, the newer one not
+// yet confirmed.
+type Layouts struct {
+	Current     *Locator
+	CurrentCopy int // 0 for the primary copy, 1 for the backup
+	Fallback    *Locator
+	Trial       bool
+	// Damaged says why a copy was unusable (empty if both parsed).
+	Damaged string
+}
+
+// ReadLayouts parses both locator copies and picks the one to boot: the
+// valid copy with the higher generation, the primary on a tie. It fails only
+// if neither copy is valid.
+func ReadLayouts(primary, backup []byte) (Layouts, error) {
+	p, perr := ParseLocator(primary)
+	b, berr := ParseLocator(backup)
+	switch {
+	case perr != nil && berr != nil:
+		return Layouts{}, fmt.Errorf("no valid locator table: primary: %v; backup: %v", perr, berr)
+	case perr != nil:
+		return Layouts{Current: b, CurrentCopy: 1, Damaged: "primary: " + perr.Error()}, nil
+	case berr != nil:
+		return Layouts{Current: p, Damaged: "backup: " + berr.Error()}, nil
+	}
+	l := Layouts{Current: p, Fallback: b}
+	if b.Generation > p.Generation {
+		l = Layouts{Current: b, CurrentCopy: 1, Fallback: p}
+	}
+	l.Trial = !p.SamePartitions(b)
+	if !l.Trial {
+		l.Fallback = nil
+	}
+	return l, nil
 }

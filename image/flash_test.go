@@ -92,6 +92,9 @@ func sealLocator(version uint16, l *Locator) []byte {
 	binary.LittleEndian.PutUint16(out[4:], version)
 	binary.LittleEndian.PutUint16(out[6:], uint16(len(l.Partitions)))
 	out = binary.LittleEndian.AppendUint32(out, l.FlashSize)
+	if version == LocatorVersionGeneration {
+		out = binary.LittleEndian.AppendUint32(out, l.Generation)
+	}
 	for _, p := range l.Partitions {
 		out = binary.LittleEndian.AppendUint16(out, uint16(p.Type))
 		out = binary.LittleEndian.AppendUint16(out, uint16(p.ImageType))
@@ -113,7 +116,7 @@ func TestParseLocatorErrors(t *testing.T) {
 		l       *Locator
 		want    string
 	}{
-		{"version", 2, one(Partition{Type: fw, Offset: 0, Size: 0x1000}), "version is 2, want 1"},
+		{"version", 3, one(Partition{Type: fw, Offset: 0, Size: 0x1000}), "version is 3, want 1 or 2"},
 		{"flash size zero", 1, &Locator{}, "flash size 0x0"},
 		{"flash size unaligned", 1, &Locator{FlashSize: 0x1001}, "flash size 0x1001"},
 		{"offset unaligned", 1, one(Partition{Type: fw, Offset: 0x10, Size: 0x1000}), "offset 0x10 or size 0x1000 is not a multiple"},
@@ -161,4 +164,57 @@ func TestPartitionData(t *testing.T) {
 	require.ErrorContains(t, err, "past the end of the image file")
 	_, err = PartitionData(flash, Partition{Offset: 0xFFFFFFFF, Length: 0xFFFFFFFF})
 	require.Error(t, err)
+}
+
+func TestLocatorGenerationsAndLayouts(t *testing.T) {
+	fw := PartitionTypeFirmware
+	factory := &Locator{FlashSize: 0x100000, Partitions: []Partition{{Type: fw, ImageType: ImageTypeRootFs, Offset: 0x2000, Size: 0x1000, Length: 10}}}
+	v1, err := factory.Marshal()
+	require.NoError(t, err)
+	require.EqualValues(t, LocatorVersion, binary.LittleEndian.Uint16(v1[4:]), "a factory table stays version 1")
+
+	update := &Locator{FlashSize: 0x100000, Generation: 7, Partitions: []Partition{{Type: fw, ImageType: ImageTypeRootFs, Offset: 0x8000, Size: 0x1000, Length: 12}}}
+	v2, err := update.Marshal()
+	require.NoError(t, err)
+	got, err := ParseLocator(v2)
+	require.NoError(t, err)
+	require.Equal(t, update, got)
+
+	damaged := append([]byte(nil), v2...)
+	damaged[20] ^= 1
+	cases := []struct {
+		name             string
+		primary, backup  []byte
+		current          *Locator
+		copy             int
+		trial, fallback  bool
+		damaged, failure string
+	}{
+		{"factory, both copies", v1, v1, factory, 0, false, false, "", ""},
+		{"update on trial in the backup", v1, v2, update, 1, true, true, "", ""},
+		{"update on trial in the primary", v2, v1, update, 0, true, true, "", ""},
+		{"confirmed update", v2, v2, update, 0, false, false, "", ""},
+		{"torn update write", v1, damaged, factory, 0, false, false, "backup: ", ""},
+		{"both damaged", damaged, damaged, nil, 0, false, false, "", "no valid locator table"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			l, err := ReadLayouts(tc.primary, tc.backup)
+			if tc.failure != "" {
+				require.ErrorContains(t, err, tc.failure)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tc.current, l.Current)
+			require.Equal(t, tc.copy, l.CurrentCopy)
+			require.Equal(t, tc.trial, l.Trial)
+			require.Equal(t, tc.fallback, l.Fallback != nil)
+			if tc.damaged != "" {
+				require.Contains(t, l.Damaged, tc.damaged)
+			}
+		})
+	}
+	zero := sealLocator(LocatorVersionGeneration, factory)
+	_, err = ParseLocator(zero)
+	require.Error(t, err, "a version-2 table must carry a generation")
 }

@@ -121,6 +121,7 @@ func FuzzParseLocator(f *testing.F) {
 	f.Add(seed)
 	f.Add(seed[:12+16*len(testLocator().Partitions)+4])
 	f.Add(sealLocator(1, &Locator{FlashSize: 0x10000, Partitions: []Partition{{Type: 1, Offset: 0x1000, Size: 0x1000, Length: 3}}}))
+	f.Add(sealLocator(2, &Locator{FlashSize: 0x10000, Generation: 3, Partitions: []Partition{{Type: 1, Offset: 0x1000, Size: 0x1000, Length: 3}}}))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		l, err := ParseLocator(b)
 		if err != nil {
@@ -129,7 +130,11 @@ func FuzzParseLocator(f *testing.F) {
 		m, err := l.Marshal()
 		require.NoError(t, err)
 		require.Len(t, m, EraseBlockSize)
-		end := locatorHeaderLen + locatorEntryLen*len(l.Partitions) + locatorCRCLen
+		header := locatorHeaderLen
+		if l.Generation != 0 {
+			header += 4
+		}
+		end := header + locatorEntryLen*len(l.Partitions) + locatorCRCLen
 		require.Equal(t, b[:end], m[:end])
 		l2, err := ParseLocator(m)
 		require.NoError(t, err)
