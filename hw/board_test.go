@@ -108,3 +108,29 @@ func TestNewBoardToleratesNilClockAndScheduler(t *testing.T) {
 	_, err = b.UART[0].BridgeTCP("127.0.0.1:0")
 	require.ErrorIs(t, err, hw.ErrInvalid)
 }
+
+func TestFlashOpHookTearsAndFails(t *testing.T) {
+	f, err := hw.NewFlash(4*hw.FlashBlockSize, nil)
+	require.NoError(t, err)
+	var seen []hw.FlashOp
+	outcome := map[uint64]hw.FlashOutcome{2: hw.FlashTear, 3: hw.FlashFail, 5: hw.FlashTear}
+	f.SetOpHook(func(op hw.FlashOp) hw.FlashOutcome {
+		seen = append(seen, op)
+		return outcome[op.N]
+	})
+	require.NoError(t, f.Program(0, []byte{1, 2, 3, 4}))                   // op 1
+	require.ErrorIs(t, f.Program(8, []byte{1, 2, 3, 4}), hw.ErrFlashFault) // op 2: torn
+	require.ErrorIs(t, f.Program(16, []byte{1}), hw.ErrFlashFault)        // op 3: failed
+	got, _ := f.Read(0, 17)
+	require.Equal(t, []byte{1, 2, 3, 4, 0xFF, 0xFF, 0xFF, 0xFF, 1, 2, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF}, got)
+	require.NoError(t, f.Program(hw.FlashBlockSize-1, []byte{0})) // op 4
+	require.ErrorIs(t, f.Erase(5), hw.ErrFlashFault)              // op 5: half the block erased
+	got, _ = f.Read(0, 4)
+	require.Equal(t, []byte{0xFF, 0xFF, 0xFF, 0xFF}, got)
+	last, _ := f.Read(hw.FlashBlockSize-1, 1)
+	require.Equal(t, []byte{0}, last, "the second half of a torn erase keeps its bits")
+	require.EqualValues(t, 5, f.Ops())
+	require.Len(t, seen, 5)
+	require.True(t, seen[4].Erase)
+	require.EqualValues(t, 0, seen[4].Offset)
+}

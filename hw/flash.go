@@ -4,6 +4,7 @@
 package hw
 
 import (
+	"errors"
 	"fmt"
 )
 
@@ -16,6 +17,46 @@ type Flash struct {
 	size   uint32
 	base   []byte            // the flash image file: the first len(base) bytes
 	blocks map[uint32][]byte // 4 KiB blocks written since power-on
+	ops    uint64            // program and erase operations so far
+	hook   func(FlashOp) FlashOutcome
+}
+
+// FlashOp is one program or erase operation, numbered from 1 over the
+// part's life (Flash.Ops).
+type FlashOp struct {
+	N      uint64
+	Erase  bool // an erase of the block at Offset; else a program of Length bytes
+	Offset uint32
+	Length int
+}
+
+// FlashOutcome is what a hook makes of an operation: a fault model of the
+// part, for power-cut and wear tests.
+type FlashOutcome int
+
+// Flash operation outcomes.
+const (
+	FlashProceed FlashOutcome = iota // the operation completes
+	FlashTear                        // power fails half-way: the first half of the bytes change, the rest keep their old value
+	FlashFail                        // the operation is refused and changes nothing (a worn or locked region)
+)
+
+// ErrFlashFault is returned for an operation a hook failed or tore.
+var ErrFlashFault = errors.New("flash: operation did not complete")
+
+// SetOpHook installs h, called before every program and erase (nil removes it).
+func (f *Flash) SetOpHook(h func(FlashOp) FlashOutcome) { f.hook = h }
+
+// Ops returns how many program and erase operations the part has seen.
+func (f *Flash) Ops() uint64 { return f.ops }
+
+// outcome numbers an operation and asks the hook what becomes of it.
+func (f *Flash) outcome(erase bool, off uint32, n int) FlashOutcome {
+	f.ops++
+	if f.hook == nil {
+		return FlashProceed
+	}
+	return f.hook(FlashOp{N: f.ops, Erase: erase, Offset: off, Length: n})
 }
 
 // FlashBlockSize is the erase-block size.
@@ -84,10 +125,20 @@ func (f *Flash) Program(off uint32, data []byte) error {
 	if err := f.check(off, uint32(len(data))); err != nil {
 		return err
 	}
+	out := f.outcome(false, off, len(data))
+	if out == FlashFail {
+		return fmt.Errorf("%w: program of %d bytes at %#x failed", ErrFlashFault, len(data), off)
+	}
+	if out == FlashTear {
+		data = data[:len(data)/2]
+	}
 	for i, v := range data {
 		addr := off + uint32(i)
 		b := f.block(addr / FlashBlockSize)
 		b[addr%FlashBlockSize] &= v
+	}
+	if out == FlashTear {
+		return fmt.Errorf("%w: program at %#x torn by a power cut", ErrFlashFault, off)
 	}
 	return nil
 }
@@ -97,9 +148,20 @@ func (f *Flash) Erase(off uint32) error {
 	if err := f.check(off, 1); err != nil {
 		return err
 	}
+	out := f.outcome(true, off/FlashBlockSize*FlashBlockSize, FlashBlockSize)
+	if out == FlashFail {
+		return fmt.Errorf("%w: erase of the block at %#x failed", ErrFlashFault, off)
+	}
 	b := f.block(off / FlashBlockSize)
-	for i := range b {
+	n := len(b)
+	if out == FlashTear {
+		n /= 2
+	}
+	for i := range b[:n] {
 		b[i] = 0xFF
+	}
+	if out == FlashTear {
+		return fmt.Errorf("%w: erase at %#x torn by a power cut", ErrFlashFault, off)
 	}
 	return nil
 }
