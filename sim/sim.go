@@ -42,6 +42,11 @@ type Sim struct {
 	current *Proc
 	pacer   func(t int64)
 	onPanic func(p *Proc, v any)
+	// Wall-clock pacing and host input (host.go).
+	realtime  bool
+	wallStart time.Time
+	hostCh    <-chan struct{}
+	hostFn    func()
 }
 
 type event struct {
@@ -117,19 +122,38 @@ func (s *Sim) Stopped() (bool, string) { return s.stopped, s.reason }
 // Run processes events in order until the queue is empty, the next event lies
 // after until, or Stop is called. When it stops for until, the clock is set to
 // until. It reports why it returned: "idle", "until" or the Stop reason.
+//
+// With host input (SetHostInput) Run never returns "idle": when nothing is
+// scheduled before until it waits for the host on the wall clock, and
+// returns "until" once that much time has passed (see host.go).
 func (s *Sim) Run(until int64) string {
 	for !s.stopped {
-		if s.queue.len() == 0 {
+		if s.hostCh != nil && s.takeHost() {
+			continue
+		}
+		if s.queue.len() == 0 && s.hostCh == nil {
 			return "idle"
 		}
-		if s.queue.min().t > until {
-			s.now = until
+		if s.queue.len() == 0 || s.queue.min().t > until {
+			if s.hostCh != nil && s.waitWall(until) {
+				continue // the host came first: its work is at an earlier time
+			}
+			if s.now < until {
+				s.now = until
+			}
 			return "until"
 		}
-		e := s.queue.pop()
-		if s.pacer != nil && e.t > s.now {
-			s.pacer(e.t)
+		if t := s.queue.min().t; t > s.now {
+			switch {
+			case s.realtime:
+				if s.waitWall(t) {
+					continue
+				}
+			case s.pacer != nil:
+				s.pacer(t)
+			}
 		}
+		e := s.queue.pop()
 		s.now = e.t
 		if e.p != nil {
 			e.p.resume()
