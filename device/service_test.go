@@ -16,6 +16,7 @@ import (
 	"github.com/sphere-emu/sphere-emu/kernel"
 	"github.com/sphere-emu/sphere-emu/mailbox"
 	"github.com/sphere-emu/sphere-emu/pluton/plutonmsg"
+	"github.com/sphere-emu/sphere-emu/secmon/secmonmsg"
 	"github.com/sphere-emu/sphere-emu/service"
 	"github.com/sphere-emu/sphere-emu/service/api"
 	"github.com/sphere-emu/sphere-emu/sim"
@@ -255,4 +256,35 @@ func TestOfflineDeviceRetriesWhenTheNetworkReturns(t *testing.T) {
 	a, ok := rec.First("service.attested")
 	require.True(t, ok, "attested after the retry")
 	require.Greater(t, a.T, 60*60*sim.Second)
+}
+
+// TestOSUpdateIsConfirmedByAttestation: the new OS boots on trial, attests,
+// and only then is made final and its anti-rollback fuses burnt; from then
+// on the previous OS is refused at install.
+func TestOSUpdateIsConfirmedByAttestation(t *testing.T) {
+	c := newCloud(t)
+	c.addImages(t, "blink.imagepackage")
+	_, err := c.svc.AddOSRelease(readImage(t, "blink-svn2.bin"))
+	require.NoError(t, err)
+	kern, rootfs := osPackages(t, readImage(t, "blink-svn2.bin"))
+	oldKern, oldRootfs := osPackages(t, readImage(t, "blink.bin"))
+	update := func(k, r []byte) kernel.Update {
+		return kernel.Update{Source: "test", Images: []kernel.UpdateImage{{Role: secmonmsg.RoleKernel, Package: k}, {Role: secmonmsg.RoleRootFS, Package: r}}}
+	}
+	c.onNew = func(d *device.Device) {
+		d.UpdateAt(2*sim.Second, update(kern, rootfs))
+		d.UpdateAt(8*sim.Second, update(oldKern, oldRootfs))
+	}
+	_, rec := c.boot(t, readImage(t, "blink.bin"), true, 10*sim.Second)
+	attests := rec.Named("service.attested")
+	require.Len(t, attests, 2, "once per boot: %s", refusal(rec))
+	confirm, ok := rec.First("update.confirm")
+	require.True(t, ok)
+	require.Greater(t, confirm.T, attests[1].T, "confirmed only after the new OS attested")
+	burn, ok := rec.First("fuse.burn", "counter", "NormalWorldKernel", "value", "2")
+	require.True(t, ok)
+	require.GreaterOrEqual(t, burn.T, confirm.T-sim.Second)
+	failed, ok := rec.First("update.failed")
+	require.True(t, ok, "the older OS is refused")
+	require.Contains(t, failed.Str("reason"), "below the anti-rollback counter")
 }

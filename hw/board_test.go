@@ -120,7 +120,7 @@ func TestFlashOpHookTearsAndFails(t *testing.T) {
 	})
 	require.NoError(t, f.Program(0, []byte{1, 2, 3, 4}))                   // op 1
 	require.ErrorIs(t, f.Program(8, []byte{1, 2, 3, 4}), hw.ErrFlashFault) // op 2: torn
-	require.ErrorIs(t, f.Program(16, []byte{1}), hw.ErrFlashFault)        // op 3: failed
+	require.ErrorIs(t, f.Program(16, []byte{1}), hw.ErrFlashFault)         // op 3: failed
 	got, _ := f.Read(0, 17)
 	require.Equal(t, []byte{1, 2, 3, 4, 0xFF, 0xFF, 0xFF, 0xFF, 1, 2, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF}, got)
 	require.NoError(t, f.Program(hw.FlashBlockSize-1, []byte{0})) // op 4

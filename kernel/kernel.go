@@ -29,6 +29,7 @@ import (
 const (
 	secmonTimeout = 1 * sim.Second
 	plutonTimeout = 1 * sim.Second
+	updateTimeout = 60 * sim.Second // staging erases and programs flash
 )
 
 // maxAppImages bounds how many application images the application manager
@@ -95,6 +96,9 @@ type Kernel struct {
 	denials map[string]bool
 	// certs are the certificates of the last successful attestation.
 	certs *deviceCerts
+	// onAppStopped, if set, runs once when the high-level app has exited
+	// after the kernel stopped it (an app update), instead of a restart.
+	onAppStopped func()
 }
 
 // New builds the kernel and opens its mailbox endpoint.

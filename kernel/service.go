@@ -101,6 +101,7 @@ func (k *Kernel) checkIn() {
 		k.after(checkInRetry, k.checkIn)
 		return
 	}
+	k.confirmUpdate()
 	if err := k.uploadErrorReports(); err != nil {
 		k.tr.Emit(trace.Kernel, "service.error", trace.Str("call", "error-reports"), trace.Str("reason", err.Error()))
 	}

@@ -259,12 +259,18 @@ func (k *Kernel) appExited(m mailbox.Message) {
 		k.recordAppEnd(p, e.Code, e.Signal)
 	}
 	k.dropWaits()
+	stopped := p.stopping
 	p.reset(k)
+	if f := k.onAppStopped; f != nil && stopped {
+		k.onAppStopped = nil
+		f()
+		return
+	}
 	if k.power.pending != nil {
 		k.finishPowerAction()
 		return
 	}
-	if k.cfg.RestartApps && !p.stopping {
+	if k.cfg.RestartApps && !stopped {
 		k.scheduleRestart(p)
 		return
 	}

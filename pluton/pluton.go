@@ -12,6 +12,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 
 	"github.com/sphere-emu/sphere-emu/device/devicemsg"
 	"github.com/sphere-emu/sphere-emu/image"
@@ -65,7 +66,12 @@ type Pluton struct {
 	// pendingClient is one generated and not yet certified. Both live in
 	// Pluton's RAM: a reboot forgets them and the device attests again.
 	client, pendingClient *ecdsa.PrivateKey
-	rng                   interface{ Read([]byte) (int, error) }
+	// trial is set when the Security Monitor boots an update on trial;
+	// deferred holds the anti-rollback burns it postponed, until
+	// CommitRollback (image type → security version).
+	trial    bool
+	deferred map[uint16]uint32
+	rng      interface{ Read([]byte) (int, error) }
 }
 
 // New builds Pluton and opens its mailbox endpoint.
@@ -338,6 +344,17 @@ func (p *Pluton) checkRollback(pkg *image.Package) error {
 func (p *Pluton) burnRollback(pkg *image.Package) {
 	t := uint16(pkg.Metadata.Identity.Type)
 	svn := pkg.Metadata.SecurityVersion()
+	if p.trial {
+		// An update on trial: burning now would forbid the fallback.
+		if svn > p.fuses.RollbackCounter(t) && svn > p.deferred[t] {
+			if p.deferred == nil {
+				p.deferred = map[uint16]uint32{}
+			}
+			p.deferred[t] = svn
+			p.tr.Emit(trace.Pluton, "fuse.defer", trace.Str("counter", pkg.Metadata.Identity.Type.String()), trace.Uint("value", uint64(svn)))
+		}
+		return
+	}
 	if svn > p.fuses.RollbackCounter(t) {
 		_ = p.fuses.BurnRollbackCounter(t, svn)
 		p.tr.Emit(trace.Pluton, "fuse.burn", trace.Str("counter", pkg.Metadata.Identity.Type.String()), trace.Uint("value", uint64(svn)))
@@ -387,4 +404,24 @@ func (p *Pluton) emitVerify(stage, by, copyName string, pkg *image.Package, ok b
 		f = append(f, trace.Str("reason", reason))
 	}
 	p.tr.Emit(trace.Pluton, "stage.verify", f...)
+}
+
+// commitRollback burns the counters a trial deferred, once the Security
+// Monitor has confirmed the update: from now on the old images are refused.
+func (p *Pluton) commitRollback() int {
+	types := make([]uint16, 0, len(p.deferred))
+	for t := range p.deferred {
+		types = append(types, t)
+	}
+	slices.Sort(types)
+	for _, t := range types {
+		svn := p.deferred[t]
+		if svn > p.fuses.RollbackCounter(t) {
+			_ = p.fuses.BurnRollbackCounter(t, svn)
+			p.tr.Emit(trace.Pluton, "fuse.burn", trace.Str("counter", image.ImageType(t).String()), trace.Uint("value", uint64(svn)))
+		}
+	}
+	n := len(types)
+	p.trial, p.deferred = false, nil
+	return n
 }

@@ -39,6 +39,13 @@ func (p *Pluton) serve() {
 			p.serveClientAuthKey(m)
 		case plutonmsg.KindSignWithTenantAttestation, plutonmsg.KindSignWithGeneralKey:
 			p.serveSign(m)
+		case plutonmsg.KindCommitRollback:
+			if m.From != mailbox.Secmon {
+				p.reject(m, mailbox.ErrCodeDenied, m.From.String()+" may not commit an update")
+				continue
+			}
+			p.commitRollback()
+			_ = p.ep.Reply(m, nil)
 		case plutonmsg.KindGetMeasurements:
 			_ = p.ep.Reply(m, plutonmsg.MarshalMeasurements(p.measurements))
 		case plutonmsg.KindReadRng:
@@ -80,9 +87,19 @@ func (p *Pluton) serveVerify(m mailbox.Message) {
 		usage = image.UsagePlatform
 	case req.Purpose == plutonmsg.PurposeApp && (m.From == mailbox.Kernel || m.From == mailbox.Secmon):
 		want = image.ImageTypeApplications
+	case req.Purpose == plutonmsg.PurposeStage && m.From == mailbox.Secmon && (want == 0 || osImageTypes[want]):
+		if want == 0 {
+			want = image.ImageTypeApplications
+		} else {
+			usage = image.UsagePlatform
+		}
 	default:
 		p.reject(m, mailbox.ErrCodeDenied, fmt.Sprintf("%s may not ask to verify a %s image for purpose %d", m.From, want, req.Purpose))
 		return
+	}
+	if req.Flags&plutonmsg.FlagTrial != 0 && m.From == mailbox.Secmon && !p.trial {
+		p.trial = true
+		p.tr.Emit(trace.Pluton, "update.trial", trace.Str("stage", req.Stage))
 	}
 	pkg, meas, err := p.verify(req.Image, want, usage)
 	stage := req.Stage
@@ -96,10 +113,13 @@ func (p *Pluton) serveVerify(m mailbox.Message) {
 		v.ComponentID = pkg.Metadata.Identity.ComponentID
 		v.Signer = pkg.Metadata.Signing.Thumbprint
 	}
-	if err != nil {
+	switch {
+	case err != nil:
 		v.Reason = err.Error()
 		p.emitVerify(stage, "pluton-runtime", "", pkg, false, meas, v.Reason)
-	} else {
+	case req.Purpose == plutonmsg.PurposeStage:
+		p.emitVerify(stage, "pluton-runtime", "staged", pkg, true, meas, "")
+	default:
 		if !p.measure(pkg, meas) {
 			v.OK, v.Reason = false, "measurement list is full"
 			p.emitVerify(stage, "pluton-runtime", "", pkg, false, meas, v.Reason)

@@ -23,6 +23,7 @@ import (
 const (
 	costFlashPerByte = 20 * sim.Nanosecond
 	costCompartment  = 5 * sim.Microsecond
+	costErase        = 40 * sim.Millisecond // one 4 KiB NOR block erase
 )
 
 // plutonTimeout bounds every request to Pluton.
@@ -45,6 +46,8 @@ type SecurityMonitor struct {
 	compartments *Compartments
 	peripherals  *peripheralMap
 	telemetry    *telemetryStore // mounted at first use
+	layouts      image.Layouts   // the two locator copies as read at boot, updated by installs
+	staged       []stagedImage   // update images written and verified, not yet installed
 }
 
 // New builds the Security Monitor and opens its mailbox endpoint.
@@ -107,9 +110,21 @@ func (s *SecurityMonitor) boot(m mailbox.Message) bool {
 	}
 	s.compartments = comp
 
-	if s.locator, err = s.readLocator(); err != nil {
+	if s.layouts, err = s.readLayouts(); err != nil {
 		s.halt("secmon", err.Error())
 		return false
+	}
+	s.locator = s.layouts.Current
+	if s.layouts.Trial {
+		s.tr.Emit(trace.Secmon, "update.trial", trace.Uint("generation", uint64(s.layouts.Current.Generation)),
+			trace.Uint("fallback", uint64(s.layouts.Fallback.Generation)))
+		// An install of apps alone is final at once; a power cut between
+		// its two locator writes leaves it on trial, so finish it now.
+		if appsOnly(s.layouts.Current, s.layouts.Fallback) {
+			if err := s.confirm(); err != nil {
+				s.tr.Emit(trace.Secmon, "update.error", trace.Str("reason", err.Error()))
+			}
+		}
 	}
 	kernel, ok := s.verifyOS("kernel", image.ImageTypeNormalWorldKernel)
 	if !ok {
@@ -133,62 +148,59 @@ func (s *SecurityMonitor) readFlash(off, n uint32) ([]byte, error) {
 	return s.flash.Read(off, n)
 }
 
-func (s *SecurityMonitor) readLocator() (*image.Locator, error) {
-	var first error
-	for _, off := range []uint32{image.LocatorOffset, image.LocatorBackupOffset} {
-		b, err := s.readFlash(off, image.EraseBlockSize)
-		if err == nil {
-			var loc *image.Locator
-			if loc, err = image.ParseLocator(b); err == nil {
-				return loc, nil
-			}
-		}
-		if first == nil {
-			first = err
-		}
-	}
-	return nil, fmt.Errorf("no valid locator table: %v", first)
-}
-
 // verifyOS reads an OS image, has Pluton verify it, and returns its payload.
 // OS images have no backup copy: a bad one halts the boot.
 func (s *SecurityMonitor) verifyOS(stage string, t image.ImageType) ([]byte, bool) {
 	p, ok := s.locator.Find(image.PartitionTypeFirmware, t)
 	if !ok {
-		s.halt(stage, fmt.Sprintf("no Firmware partition for %s", t))
+		s.failOS(stage, fmt.Sprintf("no Firmware partition for %s", t))
 		return nil, false
 	}
 	raw, err := s.readFlash(p.Offset, p.Length)
 	if err != nil {
-		s.halt(stage, err.Error())
+		s.failOS(stage, err.Error())
 		return nil, false
 	}
 	req := plutonmsg.VerifyImage{Purpose: plutonmsg.PurposeOS, ImageType: uint16(t), Stage: stage, Image: raw}
+	if s.layouts.Trial {
+		req.Flags = plutonmsg.FlagTrial
+	}
 	resp, err := s.ep.Call(mailbox.Pluton, plutonmsg.KindVerifyImage, req.Marshal(), plutonTimeout)
 	if err != nil {
-		s.halt(stage, "Pluton did not verify the image: "+err.Error())
+		s.failOS(stage, "Pluton did not verify the image: "+err.Error())
 		return nil, false
 	}
 	v, err := plutonmsg.UnmarshalVerdict(resp)
 	if err != nil {
-		s.halt(stage, "bad verdict from Pluton: "+err.Error())
+		s.failOS(stage, "bad verdict from Pluton: "+err.Error())
 		return nil, false
 	}
 	if !v.OK {
 		s.recordSecurityEvent(fmt.Sprintf("SecurityEvent (check=os-verify; stage=%s; reason=%s)", stage, v.Reason))
-		s.halt(stage, v.Reason)
+		s.failOS(stage, v.Reason)
 		return nil, false
 	}
 	pkg, err := image.ParsePackage(raw)
 	if err != nil { // cannot happen after Pluton's check, unless something was faulted
-		s.halt(stage, "Pluton passed an image that does not parse: "+err.Error())
+		s.failOS(stage, "Pluton passed an image that does not parse: "+err.Error())
 		return nil, false
 	}
 	// The verdict must answer this request about these bytes: a corrupted
 	// or replayed reply must not let another image through.
 	if v.Stage != stage || v.ImageType != uint16(t) || v.Measurement != pkg.Digest() {
-		s.halt(stage, fmt.Sprintf("Pluton's verdict does not match the request (stage %q, type %d, measurement %x): corrupted reply?", v.Stage, v.ImageType, v.Measurement[:8]))
+		s.failOS(stage, fmt.Sprintf("Pluton's verdict does not match the request (stage %q, type %d, measurement %x): corrupted reply?", v.Stage, v.ImageType, v.Measurement[:8]))
 		return nil, false
 	}
 	return pkg.Payload, true
+}
+
+// failOS ends a boot whose OS image is unusable: an update on trial is
+// reverted to the previous layout (and the device reboots into it); a
+// layout without a fallback halts.
+func (s *SecurityMonitor) failOS(stage, reason string) {
+	if s.layouts.Trial && s.layouts.Fallback != nil {
+		s.revert(stage, reason)
+		return
+	}
+	s.halt(stage, reason)
 }

@@ -22,6 +22,9 @@ var allowed = map[mailbox.Kind][]mailbox.Addr{
 	secmonmsg.KindTelemetryRead:            {mailbox.Kernel},
 	secmonmsg.KindTelemetryAck:             {mailbox.Kernel},
 	secmonmsg.KindTelemetryClear:           {mailbox.Kernel},
+	secmonmsg.KindUpdateStage:              {mailbox.Kernel},
+	secmonmsg.KindUpdateInstall:            {mailbox.Kernel},
+	secmonmsg.KindUpdateConfirm:            {mailbox.Kernel},
 }
 
 func permitted(k mailbox.Kind, from mailbox.Addr) bool {
@@ -58,6 +61,12 @@ func (s *SecurityMonitor) serve() {
 			s.forwardRTStopped(m)
 		case secmonmsg.KindTelemetryAppend, secmonmsg.KindTelemetryRead, secmonmsg.KindTelemetryAck, secmonmsg.KindTelemetryClear:
 			s.serveTelemetry(m)
+		case secmonmsg.KindUpdateStage:
+			s.serveStage(m)
+		case secmonmsg.KindUpdateInstall:
+			s.serveInstall(m)
+		case secmonmsg.KindUpdateConfirm:
+			s.serveConfirm(m)
 		}
 	}
 }

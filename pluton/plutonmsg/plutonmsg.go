@@ -21,6 +21,7 @@ const (
 	KindCommitClientAuthKey       mailbox.Kind = 0x4E // 64-byte public key → (): the generated key becomes the client-auth key
 	KindGetMeasurements           mailbox.Kind = 0x60
 	KindSignWithGeneralKey        mailbox.Kind = 0x61 // SignRequest → r‖s by the general key
+	KindCommitRollback            mailbox.Kind = 0x62 // () → (): burn the anti-rollback counters a trial deferred; Security Monitor only
 )
 
 func init() {
@@ -33,6 +34,7 @@ func init() {
 	mailbox.RegisterKind(mailbox.Pluton, KindCommitClientAuthKey, "pluton.CommitClientAuthKey")
 	mailbox.RegisterKind(mailbox.Pluton, KindSignWithTenantAttestation, "pluton.SignWithTenantAttestationKey")
 	mailbox.RegisterKind(mailbox.Pluton, KindSignWithGeneralKey, "pluton.SignWithGeneralKey")
+	mailbox.RegisterKind(mailbox.Pluton, KindCommitRollback, "pluton.CommitRollback")
 }
 
 // Purpose says what an image is verified for, which decides the keys that may
@@ -43,15 +45,31 @@ type Purpose uint8
 const (
 	PurposeOS  Purpose = 1 // an OS image (kernel, rootfs): platform key, anti-rollback; Security Monitor only
 	PurposeApp Purpose = 2 // an application package: an app-signing key from the keystore
+	// PurposeStage checks an update image before it is installed: the same
+	// signature and anti-rollback checks as for booting it (ImageType names
+	// an OS image type, or 0 for an app), but nothing is measured and no
+	// fuse is burnt. Security Monitor only.
+	PurposeStage Purpose = 3
+)
+
+// Verify flags.
+const (
+	// FlagTrial: the layout being booted is an update on trial. From the
+	// first such request until power-off, Pluton defers every anti-rollback
+	// burn until the Security Monitor commits the update
+	// (KindCommitRollback): a trial that fails can fall back to the older
+	// images.
+	FlagTrial uint8 = 1
 )
 
 // VerifyImage asks Pluton to verify and measure an image package.
-// Encoding: u8 purpose, u16 expected image type (0 = any app), string stage, blob image.
+// Encoding: u8 purpose, u16 expected image type (0 = any app), string stage, blob image, u8 flags.
 type VerifyImage struct {
 	Purpose   Purpose
 	ImageType uint16
 	Stage     string // the stage name for traces ("kernel", "rootfs"); apps get "app:<componentId>"
 	Image     []byte
+	Flags     uint8 // FlagTrial
 }
 
 // Marshal encodes v.
@@ -61,18 +79,22 @@ func (v *VerifyImage) Marshal() []byte {
 	e.U16(v.ImageType)
 	e.String(v.Stage)
 	e.Blob(v.Image)
+	e.U8(v.Flags)
 	return e.Bytes()
 }
 
 // UnmarshalVerifyImage decodes a VerifyImage request.
 func UnmarshalVerifyImage(p []byte) (VerifyImage, error) {
 	d := mailbox.NewDecoder(p)
-	v := VerifyImage{Purpose: Purpose(d.U8()), ImageType: d.U16(), Stage: d.String(), Image: d.Blob()}
+	v := VerifyImage{Purpose: Purpose(d.U8()), ImageType: d.U16(), Stage: d.String(), Image: d.Blob(), Flags: d.U8()}
 	if err := d.Finish(); err != nil {
 		return v, fmt.Errorf("VerifyImage: %w", err)
 	}
-	if v.Purpose != PurposeOS && v.Purpose != PurposeApp {
+	if v.Purpose < PurposeOS || v.Purpose > PurposeStage {
 		return v, fmt.Errorf("VerifyImage: unknown purpose %d", v.Purpose)
+	}
+	if v.Flags&^FlagTrial != 0 {
+		return v, fmt.Errorf("VerifyImage: unknown flags %#x", v.Flags)
 	}
 	return v, nil
 }
