@@ -128,7 +128,9 @@ func (a *Appcore) runApp(req appcoremsg.StartApp) kernelmsg.AppExited {
 	if !g.meter.start(mod) {
 		return a.loadFailed("meter", errors.New("the instrumented module exports no fuel counter"))
 	}
-	g.syncClock()
+	if err := g.syncClockBeforeStart(); err != nil {
+		return a.result(err, g) // a signal was already pending: the app ends before its first instruction
+	}
 	start := mod.ExportedFunction("_start")
 	if start == nil {
 		return a.loadFailed("link", errors.New("the module exports no _start function"))
@@ -284,6 +286,23 @@ func (g *guest) deliver(sig int32) {
 // syscallInts makes a syscall whose arguments are all integers.
 func (g *guest) syscallInts(kind mailbox.Kind, ints ...int64) kernelmsg.Result {
 	return g.syscall(kind, kernelmsg.Args{Ints: ints})
+}
+
+// syncClockBeforeStart is syncClock outside any guest call: a signal the
+// kernel delivers with the answer (the OS stopping the app before it ran)
+// becomes an exit error here rather than a panic no wazero frame catches.
+func (g *guest) syncClockBeforeStart() (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			ee, ok := r.(*sys.ExitError)
+			if !ok {
+				panic(r)
+			}
+			err = ee
+		}
+	}()
+	g.syncClock()
+	return nil
 }
 
 // syncClock fetches the wall-clock offset clock_settime may have set.

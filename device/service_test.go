@@ -275,7 +275,12 @@ func TestOSUpdateIsConfirmedByAttestation(t *testing.T) {
 		d.UpdateAt(2*sim.Second, update(kern, rootfs))
 		d.UpdateAt(8*sim.Second, update(oldKern, oldRootfs))
 	}
-	_, rec := c.boot(t, readImage(t, "blink.bin"), true, 10*sim.Second)
+	// The group takes no updates over the air: the test installs them.
+	_, err = c.svc.CreateProduct(c.tenant.ID, "Blinker", "")
+	require.NoError(t, err)
+	_, err = c.svc.CreateDeviceGroup(c.tenant.ID, service.DeviceGroupSpec{Product: "Blinker", Name: "Lab", UpdatePolicy: service.UpdatePolicyNone})
+	require.NoError(t, err)
+	rec := c.bootInGroup(t, readImage(t, "blink.bin"), "Blinker/Lab", 10*sim.Second)
 	attests := rec.Named("service.attested")
 	require.Len(t, attests, 2, "once per boot: %s", refusal(rec))
 	confirm, ok := rec.First("update.confirm")
@@ -287,4 +292,69 @@ func TestOSUpdateIsConfirmedByAttestation(t *testing.T) {
 	failed, ok := rec.First("update.failed")
 	require.True(t, ok, "the older OS is refused")
 	require.Contains(t, failed.Str("reason"), "below the anti-rollback counter")
+}
+
+// fieldGroup makes a product with a device group that takes every update,
+// and returns the group's path.
+func (c *cloud) fieldGroup(t *testing.T) string {
+	t.Helper()
+	_, err := c.svc.CreateProduct(c.tenant.ID, "Blinker", "")
+	require.NoError(t, err)
+	_, err = c.svc.CreateDeviceGroup(c.tenant.ID, service.DeviceGroupSpec{Product: "Blinker", Name: "Beta", UpdatePolicy: service.UpdatePolicyAll})
+	require.NoError(t, err)
+	return "Blinker/Beta"
+}
+
+// bootInGroup boots a device claimed into group.
+func (c *cloud) bootInGroup(t *testing.T, img []byte, group string, d int64) *trace.Recorder {
+	t.Helper()
+	prev := c.onNew
+	c.onNew = func(dev *device.Device) {
+		_, err := c.svc.ClaimDevice(c.tenant.ID, dev.DeviceID(), group)
+		require.NoError(t, err)
+		if prev != nil {
+			prev(dev)
+		}
+	}
+	defer func() { c.onNew = prev }()
+	_, rec := c.boot(t, img, false, d)
+	return rec
+}
+
+func TestDeploymentReachesTheDevice(t *testing.T) {
+	c := newCloud(t)
+	c.addImages(t, "blink.imagepackage")
+	v2 := repackApp(t, readImage(t, "blink.imagepackage"), 2)
+	im, err := c.svc.AddImage(c.tenant.ID, v2)
+	require.NoError(t, err)
+	group := c.fieldGroup(t)
+	_, err = c.svc.CreateDeployment(c.tenant.ID, group, []string{im.ID})
+	require.NoError(t, err)
+
+	rec := c.bootInGroup(t, readImage(t, "blink.bin"), group, 5*sim.Second)
+	avail, ok := rec.First("update.available")
+	require.True(t, ok, "refused: %s", refusal(rec))
+	require.Equal(t, "1", avail.Str("images"), "only the app: the OS is current")
+	_, ok = rec.First("update.installed")
+	require.True(t, ok)
+	require.Equal(t, digestHex(t, v2), lastVerified(rec, "app:"+blinkCID), "the deployed version runs")
+}
+
+func TestOTAUpdatesTheOSAndConfirmsIt(t *testing.T) {
+	c := newCloud(t)
+	c.addImages(t, "blink.imagepackage")
+	_, err := c.svc.AddOSRelease(readImage(t, "blink-svn2.bin"))
+	require.NoError(t, err)
+	kern, rootfs := osPackages(t, readImage(t, "blink-svn2.bin"))
+	rec := c.bootInGroup(t, readImage(t, "blink.bin"), c.fieldGroup(t), 6*sim.Second)
+	_, ok := rec.First("update.installed", "reboot", "true")
+	require.True(t, ok, "refused: %s", refusal(rec))
+	require.Equal(t, digestHex(t, kern), lastVerified(rec, "kernel"))
+	require.Equal(t, digestHex(t, rootfs), lastVerified(rec, "rootfs"))
+	_, ok = rec.First("update.confirm")
+	require.True(t, ok, "the new OS attested and was confirmed")
+	_, ok = rec.First("fuse.burn", "counter", "NormalWorldKernel", "value", "2")
+	require.True(t, ok)
+	_, ok = rec.First("update.none")
+	require.True(t, ok, "after the update the device runs what the service wants")
 }

@@ -105,6 +105,14 @@ func (k *Kernel) checkIn() {
 	if err := k.uploadErrorReports(); err != nil {
 		k.tr.Emit(trace.Kernel, "service.error", trace.Str("call", "error-reports"), trace.Str("reason", err.Error()))
 	}
+	if err := k.checkForUpdates(); err != nil {
+		var se *serviceError
+		if errors.As(err, &se) {
+			k.tr.Emit(trace.Kernel, "service.refused", trace.Str("call", "updates"), trace.Str("code", se.body.Code), trace.Str("reason", se.body.Reason))
+		} else {
+			k.tr.Emit(trace.Kernel, "service.error", trace.Str("call", "updates"), trace.Str("reason", err.Error()))
+		}
+	}
 	k.after(checkInPeriod, k.checkIn)
 }
 
@@ -276,6 +284,12 @@ func (k *Kernel) serviceJSON(path, contentType string, body []byte, cert *tls.Ce
 // goroutines — because a TLS handshake with a client certificate asks
 // Pluton for a signature, which is a mailbox call of this process.
 func (k *Kernel) servicePost(path, contentType string, body []byte, cert *tls.Certificate) (int, []byte, error) {
+	return k.serviceRequest(http.MethodPost, path, contentType, body, cert, maxServiceResponse)
+}
+
+// serviceRequest makes one HTTPS request and reads at most limit bytes of
+// the answer; a longer answer is refused (an endless download).
+func (k *Kernel) serviceRequest(method, path, contentType string, body []byte, cert *tls.Certificate, limit int) (int, []byte, error) {
 	link := k.cfg.Service
 	u, err := url.Parse(link.URL)
 	if err != nil || u.Scheme != "https" || u.Host == "" {
@@ -312,11 +326,13 @@ func (k *Kernel) servicePost(path, contentType string, body []byte, cert *tls.Ce
 	if err := tc.Handshake(); err != nil {
 		return 0, nil, fmt.Errorf("TLS with the service: %w", err)
 	}
-	req, err := http.NewRequest(http.MethodPost, (&url.URL{Scheme: "https", Host: u.Host, Path: path}).String(), bytes.NewReader(body))
+	req, err := http.NewRequest(method, (&url.URL{Scheme: "https", Host: u.Host, Path: path}).String(), bytes.NewReader(body))
 	if err != nil {
 		return 0, nil, err
 	}
-	req.Header.Set("Content-Type", contentType)
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
 	req.Close = true
 	if err := req.Write(tc); err != nil {
 		return 0, nil, fmt.Errorf("send to the service: %w", err)
@@ -326,12 +342,12 @@ func (k *Kernel) servicePost(path, contentType string, body []byte, cert *tls.Ce
 		return 0, nil, fmt.Errorf("answer from the service: %w", err)
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxServiceResponse+1))
+	b, err := io.ReadAll(io.LimitReader(resp.Body, int64(limit)+1))
 	if err != nil {
 		return 0, nil, fmt.Errorf("answer from the service: %w", err)
 	}
-	if len(b) > maxServiceResponse {
-		return 0, nil, fmt.Errorf("answer from the service exceeds %d bytes", maxServiceResponse)
+	if len(b) > limit {
+		return 0, nil, fmt.Errorf("%w: answer from the service exceeds %d bytes", errTooLong, limit)
 	}
 	return resp.StatusCode, b, nil
 }

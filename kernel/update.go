@@ -1,13 +1,18 @@
 package kernel
 
 import (
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 
 	"github.com/sphere-emu/sphere-emu/image"
 	"github.com/sphere-emu/sphere-emu/kernel/kernelmsg"
 	"github.com/sphere-emu/sphere-emu/mailbox"
+	"github.com/sphere-emu/sphere-emu/pluton/plutonmsg"
 	"github.com/sphere-emu/sphere-emu/secmon/secmonmsg"
+	"github.com/sphere-emu/sphere-emu/service/api"
 	"github.com/sphere-emu/sphere-emu/trace"
 )
 
@@ -164,4 +169,94 @@ func remoteText(err error) error {
 		return errors.New(re.Text)
 	}
 	return err
+}
+
+// errTooLong marks an answer cut off at its bound.
+var errTooLong = errors.New("too long")
+
+// otaRoles maps the image types an update set may carry to their roles.
+var otaRoles = map[image.ImageType]secmonmsg.UpdateRole{
+	image.ImageTypeApplications:      secmonmsg.RoleApp,
+	image.ImageTypeNormalWorldKernel: secmonmsg.RoleKernel,
+	image.ImageTypeRootFs:            secmonmsg.RoleRootFS,
+}
+
+// checkForUpdates asks the service which images the device should run,
+// downloads those it does not run (its measurement list says what it
+// runs), checks each against the set — size, SHA-256 — and installs them
+// all together, or none.
+func (k *Kernel) checkForUpdates() error {
+	resp, err := k.ep.Call(mailbox.Pluton, plutonmsg.KindGetMeasurements, nil, plutonTimeout)
+	if err != nil {
+		return fmt.Errorf("GetMeasurements: %w", err)
+	}
+	meas, err := plutonmsg.UnmarshalMeasurements(resp)
+	if err != nil {
+		return fmt.Errorf("GetMeasurements: %w", err)
+	}
+	installed := map[[32]byte]bool{}
+	check := api.UpdateCheck{OSVersion: k.version}
+	for _, m := range meas {
+		installed[m.Digest] = true
+		check.Installed = append(check.Installed, append([]byte(nil), m.Digest[:]...))
+	}
+	body, _ := json.Marshal(check)
+	var set api.UpdateSet
+	if err := k.serviceJSON(api.PathUpdates, "application/json", body, &k.certs.update, &set); err != nil {
+		return err
+	}
+	u := Update{Source: "ota"}
+	if set.DeploymentID != "" {
+		u.Source = "ota:" + set.DeploymentID
+	}
+	for _, im := range set.Images {
+		var d [32]byte
+		if len(im.SHA256) != len(d) {
+			return k.refuseUpdate(im, "the update set names an image without a SHA-256")
+		}
+		copy(d[:], im.SHA256)
+		if installed[d] {
+			continue
+		}
+		role, ok := otaRoles[image.ImageType(im.ImageType)]
+		if !ok {
+			return k.refuseUpdate(im, fmt.Sprintf("image type %d cannot be updated over the air", im.ImageType))
+		}
+		if im.Size <= 0 || im.Size > api.MaxUpdateImage {
+			return k.refuseUpdate(im, fmt.Sprintf("a declared size of %d bytes is outside 1..%d", im.Size, api.MaxUpdateImage))
+		}
+		status, pkg, err := k.serviceRequest(http.MethodGet, api.PathImages+hex.EncodeToString(d[:]), "", nil, &k.certs.update, im.Size)
+		if errors.Is(err, errTooLong) {
+			return k.refuseUpdate(im, fmt.Sprintf("the download runs past its declared %d bytes (endless data)", im.Size))
+		}
+		if err != nil {
+			return fmt.Errorf("download %s: %w", im.ImageID, err)
+		}
+		if status != http.StatusOK {
+			return fmt.Errorf("download %s: HTTP %d", im.ImageID, status)
+		}
+		p, err := image.ParsePackage(pkg)
+		if err != nil || p.Digest() != d || len(pkg) != im.Size || uint16(p.Metadata.Identity.Type) != im.ImageType {
+			return k.refuseUpdate(im, "the downloaded image is not the one the update set names (arbitrary software)")
+		}
+		u.Images = append(u.Images, UpdateImage{Role: role, Package: pkg})
+	}
+	if len(u.Images) == 0 {
+		k.tr.Emit(trace.Kernel, "update.none", trace.Str("os_release", set.OSRelease), trace.Str("deployment", set.DeploymentID))
+		return nil
+	}
+	k.tr.Emit(trace.Kernel, "update.available", trace.Str("os_release", set.OSRelease), trace.Str("deployment", set.DeploymentID),
+		trace.Int("images", int64(len(u.Images))))
+	if err := k.installUpdate(u); err != nil {
+		k.tr.Emit(trace.Kernel, "update.failed", trace.Str("source", u.Source), trace.Str("reason", err.Error()))
+		k.recordEvent(kernelmsg.EventUnplanned, kernelmsg.ClassOS, fmt.Sprintf("UpdateRefused (source=%s; reason=%s)", u.Source, err))
+	}
+	return nil
+}
+
+// refuseUpdate records an update set the device will not install.
+func (k *Kernel) refuseUpdate(im api.UpdateImage, why string) error {
+	k.tr.Emit(trace.Kernel, "update.refused", trace.Str("image", im.ImageID), trace.Str("reason", why))
+	k.recordEvent(kernelmsg.EventUnplanned, kernelmsg.ClassOS, fmt.Sprintf("UpdateRefused (image_id=%s; reason=%s)", im.ImageID, why))
+	return fmt.Errorf("update refused: %s", why)
 }

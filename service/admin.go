@@ -687,6 +687,9 @@ func (s *Service) addImage(tenant string, pkg []byte) (Image, error) {
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, im.ID, t.id, im.ComponentID, im.SVN, digest[:], im.Name, im.Size, nanos(im.Added)); err != nil {
 		return Image{}, err
 	}
+	if err := storeBlob(s, tx, digest, pkg); err != nil {
+		return Image{}, err
+	}
 	if err := tx.Commit(); err != nil {
 		return Image{}, err
 	}

@@ -36,6 +36,8 @@ func (s *Service) Handler() http.Handler {
 	mux.HandleFunc("POST "+api.PathAttest, s.handleAttest)
 	mux.HandleFunc("POST "+api.PathErrorReports, s.handleErrorReports)
 	mux.HandleFunc("POST "+PathTelemetry, s.handleTelemetry)
+	mux.HandleFunc("POST "+api.PathUpdates, s.handleUpdates)
+	mux.HandleFunc("GET "+api.PathImages+"{digest}", s.handleImage)
 
 	admin := http.NewServeMux()
 	admin.HandleFunc("GET "+AdminTenants, s.adminListTenants)

@@ -108,6 +108,7 @@ func osPackages(flash []byte) ([]*image.Package, error) {
 type releaseImage struct {
 	OSImage
 	digest [32]byte
+	raw    []byte // the package bytes, for over-the-air delivery
 }
 
 // insertRelease checks a release's packages and stores it.
@@ -175,6 +176,7 @@ func (s *Service) insertRelease(source string, pkgs []*image.Package, existingOK
 				Digest:      hex.EncodeToString(digestSlice(p.Digest())),
 			},
 			digest: p.Digest(),
+			raw:    append(append([]byte(nil), p.Signed...), p.Signature[:]...),
 		})
 	}
 	if version == "" {
@@ -216,6 +218,9 @@ func (s *Service) insertRelease(source string, pkgs []*image.Package, existingOK
 		if _, err := tx.ExecContext(s.ctx, `INSERT INTO os_release_images
 			(release_id, image_type, component_id, image_id, svn, digest, name) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			id, im.TypeNumber, im.ComponentID, im.ImageID, im.SVN, im.digest[:], im.Name); err != nil {
+			return OSRelease{}, err
+		}
+		if err := storeBlob(s, tx, im.digest, im.raw); err != nil {
 			return OSRelease{}, err
 		}
 	}

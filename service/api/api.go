@@ -106,3 +106,44 @@ type ErrorReport struct {
 type ErrorReportAccepted struct {
 	Accepted int `json:"accepted"`
 }
+
+// Update routes (update certificate required).
+const (
+	// PathUpdates: POST UpdateCheck → UpdateSet: the images the device
+	// should run.
+	PathUpdates = "/device/v1/updates"
+	// PathImages: GET PathImages + hex SHA-256 → the image package bytes
+	// (application/octet-stream).
+	PathImages = "/device/v1/images/"
+)
+
+// MaxUpdateImage bounds one image a device downloads: a longer answer is
+// an endless-data attack and is cut off.
+const MaxUpdateImage = 1 << 20
+
+// UpdateCheck asks which images the device should run. Installed lists the
+// digests of what it runs now (its measurement list), for the record.
+type UpdateCheck struct {
+	OSVersion string   `json:"osVersion"`
+	Installed [][]byte `json:"installed"`
+}
+
+// UpdateImage is one image of an update set: what it is, and the SHA-256
+// and size the downloaded bytes must have.
+type UpdateImage struct {
+	ImageType   uint16 `json:"imageType"` // image.ImageType: 10 Applications, 7 NormalWorldKernel, 8 RootFs …
+	ComponentID string `json:"componentId"`
+	ImageID     string `json:"imageId"`
+	SVN         uint32 `json:"svn"`
+	Size        int    `json:"size"`
+	SHA256      []byte `json:"sha256"`
+}
+
+// UpdateSet is the complete set of images the device should run: the OS
+// release of its feed and the images of its device group's newest
+// deployment. A device installs the images it lacks, all together, or none.
+type UpdateSet struct {
+	OSRelease    string        `json:"osRelease"`    // the release's version, "" if none
+	DeploymentID string        `json:"deploymentId"` // "" if the group has none (or its policy blocks app updates)
+	Images       []UpdateImage `json:"images"`
+}

@@ -7,7 +7,7 @@ package store
 // generates are lower-case GUID text; device IDs are the 128 lower-case hex
 // characters of the device's identity public key (X‖Y); digests are 32-byte
 // BLOBs.
-var Migrations = [][]string{v1, v2}
+var Migrations = [][]string{v1, v2, v3}
 
 // v1 is the initial schema.
 var v1 = []string{
@@ -159,4 +159,13 @@ var v1 = []string{
 // the service's.
 var v2 = []string{
 	`CREATE INDEX error_events_tenant_received ON error_events (tenant_id, received)`,
+}
+
+// v3 keeps the bytes of every image the service can deliver (tenant images
+// and OS release images), keyed by digest, for over-the-air updates.
+var v3 = []string{
+	`CREATE TABLE image_blobs (
+		digest  BLOB PRIMARY KEY,
+		package BLOB NOT NULL
+	)`,
 }
