@@ -63,6 +63,10 @@ type Config struct {
 	// RunawayLimit is the virtual time a high-level app may compute
 	// without a syscall before it is killed (0 = appcore.RunawayLimit).
 	RunawayLimit int64
+	// Gateway is the door of the device REST API (served by package
+	// gateway): every boot's kernel answers the requests it queues; nil:
+	// no REST API.
+	Gateway *kernel.Gateway
 }
 
 // Result says how a run ended.
@@ -215,7 +219,7 @@ func (d *Device) start() {
 		d.rt[core] = c
 		links[core] = kernel.RTLink{Mailbox: mb, Shared: shared}
 	}
-	d.kernel = kernel.New(kernel.Config{Bus: d.bus, Tracer: d.tr, Board: d.board, Storage: d.storage, RestartApps: cfg.RestartApps, RT: links, Service: cfg.Service, Net: cfg.Net})
+	d.kernel = kernel.New(kernel.Config{Bus: d.bus, Tracer: d.tr, Board: d.board, Storage: d.storage, RestartApps: cfg.RestartApps, RT: links, Service: cfg.Service, Net: cfg.Net, Gateway: cfg.Gateway})
 	d.appcore = appcore.New(appcore.Config{Bus: d.bus, Tracer: d.tr, Cache: cfg.Cache, RunawayLimit: cfg.RunawayLimit, OnFirstInstruction: func() {
 		d.result.AppStarted = true
 		if cfg.OnFirstInstruction != nil {

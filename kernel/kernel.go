@@ -67,6 +67,9 @@ type Config struct {
 	// table, dialer, listener, trusted CAs); nil: an empty resolver table
 	// and host TCP for the addresses manifests list literally.
 	Net *NetConfig
+	// Gateway is the device REST API's door into the kernel (gateway.go);
+	// nil: the device serves no REST API.
+	Gateway *Gateway
 }
 
 // Kernel is one device's OS kernel and application manager.
@@ -96,6 +99,8 @@ type Kernel struct {
 	denials map[string]bool
 	// certs are the certificates of the last successful attestation.
 	certs *deviceCerts
+	// rest is what the device REST API reads (gateway_routes.go).
+	rest restState
 	// onAppStopped, if set, runs once when the high-level app has exited
 	// after the kernel stopped it (an app update), instead of a restart.
 	onAppStopped func()
@@ -116,6 +121,7 @@ func New(c Config) *Kernel {
 // message, boot, launch apps, and serve syscalls.
 func (k *Kernel) Run(proc *sim.Proc) {
 	k.proc = proc
+	k.rest.resetAt = proc.Sim().Now()
 	k.ep.Bind(proc)
 	for {
 		m := k.ep.Recv()
@@ -155,6 +161,9 @@ func (k *Kernel) boot(m mailbox.Message) bool {
 	k.tr.Emit(trace.Kernel, "rootfs.mount", trace.Str("version", rcfg.Version))
 	k.launchApps()
 	k.startServiceAgent()
+	if k.cfg.Gateway != nil {
+		k.cfg.Gateway.attach(k)
+	}
 	return true
 }
 
@@ -229,6 +238,7 @@ func (k *Kernel) loadApp(i uint32) {
 		k.refuse(stage, fmt.Sprintf("Pluton's verdict does not match the request (stage %q): corrupted reply?", v.Stage), 0)
 		return
 	}
+	inst := k.noteImage(pkg, len(raw))
 	fs, err := image.ParseFS(pkg.Payload)
 	if err != nil {
 		k.refuse(stage, "cannot mount the package: "+err.Error(), 0)
@@ -257,6 +267,7 @@ func (k *Kernel) loadApp(i uint32) {
 		k.refuse(stage, fmt.Sprintf("%s: %s", manifest.SpecifiedEntryPointDoesNotExist.Message(), man.EntryPoint), manifest.SpecifiedEntryPointDoesNotExist.Code())
 		return
 	}
+	inst.manifest, inst.fs, inst.wasm = man, fs, entry.Data
 	k.tr.Emit(trace.Kernel, "app.manifest", trace.Str("cid", man.ComponentID), trace.Str("name", man.Name),
 		trace.Str("type", string(man.ApplicationType)), trace.Str("capabilities", capabilitySummary(man)))
 	switch {
@@ -348,6 +359,9 @@ func (k *Kernel) launch() {
 	a.reset(k)
 	a.starts++
 	a.started = k.proc.Sim().Now()
+	a.running = true
+	a.memBytes = wasmInitialMemory(a.wasm)
+	k.logLine("app %s (%s) started", a.cid, a.name)
 	req := appcoremsg.StartApp{ComponentID: a.cid, Name: a.name, Args: a.manifest.CmdArgs, Wasm: a.wasm}
 	k.tr.Emit(trace.Kernel, "app.launch", trace.Str("cid", a.cid), trace.Str("name", a.name), trace.Int("wasm_bytes", int64(len(a.wasm))))
 	if _, err := k.ep.Send(mailbox.Appcore, appcoremsg.KindStartApp, req.Marshal()); err != nil {

@@ -52,6 +52,11 @@ type process struct {
 	stopping    bool            // SIGTERM sent: the app is being stopped
 	peakMem     int64
 	out         [3][]byte // partial stdout/stderr lines
+	// The REST API's view (gateway_routes.go).
+	running   bool  // launched and not yet exited
+	held      bool  // stopped through the REST API: no restart until started
+	debugging bool  // started with PATCH trigger startDebug
+	memBytes  int64 // linear memory as last known (declared, or reported by the app)
 }
 
 func newProcess(m *manifest.Manifest, pkg *image.FS, wasm []byte) *process {
@@ -189,6 +194,7 @@ func (k *Kernel) emitOutput(p *process, fd int32, b []byte) {
 			i = len(buf)
 		}
 		k.tr.Emit(trace.Appcore, "app.output", trace.Str("cid", p.cid), trace.Str("stream", stream), trace.Str("line", string(buf[:i])))
+		k.logLine("%s %s: %s", p.cid, stream, buf[:i])
 		if i < len(buf) {
 			i++
 		}

@@ -183,6 +183,7 @@ func sysMemoryUsage(c *call) (kernelmsg.Result, *wait) {
 	}
 	user := (guest + 1023) / 1024
 	c.p.peakMem = max(c.p.peakMem, user)
+	c.p.memBytes = guest
 	switch kind {
 	case memTotal:
 		return ok(user + c.p.kernelOverheadKB()), nil

@@ -760,6 +760,9 @@ func (k *Kernel) waitHost() bool {
 	select {
 	case <-k.netw.ev:
 		return true
+	case <-k.gatewayBell(): // a REST request: serve it at this instant
+		k.cfg.Gateway.onBell(k.proc.Sim())
+		return true
 	case <-t.C:
 		for _, s := range expecting {
 			s.expecting = false // the reply did not come promptly: stop holding time for it

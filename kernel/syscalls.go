@@ -12,8 +12,13 @@ import (
 // blocked calls as time passes and input arrives.
 func (k *Kernel) serve() {
 	for {
+		served := k.serveGateway() // a device REST API request (gateway.go)
 		if m, ok := k.ep.TryRecv(); ok {
 			k.handle(m)
+			k.pump()
+			continue
+		}
+		if served {
 			k.pump()
 			continue
 		}
@@ -232,6 +237,7 @@ func sysLog(c *call) (kernelmsg.Result, *wait) {
 	for i := 0; i <= len(s); i++ {
 		if i == len(s) || s[i] == '\n' {
 			c.k.tr.Emit(trace.Appcore, "app.log", trace.Str("cid", c.p.cid), trace.Str("line", s[start:i]))
+			c.k.logLine("%s log: %s", c.p.cid, s[start:i])
 			start = i + 1
 		}
 	}
@@ -255,6 +261,8 @@ func (k *Kernel) appExited(m mailbox.Message) {
 		f = append(f, trace.Str("detail", e.Detail))
 	}
 	k.tr.Emit(trace.Kernel, "app.exit", f...)
+	p.running = false
+	k.logLine("app %s exited (code %d, signal %d)", p.cid, e.Code, e.Signal)
 	if !p.stopping {
 		k.recordAppEnd(p, e.Code, e.Signal)
 	}
@@ -268,6 +276,10 @@ func (k *Kernel) appExited(m mailbox.Message) {
 	}
 	if k.power.pending != nil {
 		k.finishPowerAction()
+		return
+	}
+	if p.held { // stopped through the REST API: it stays stopped until started
+		k.appStoppedByREST(p)
 		return
 	}
 	if k.cfg.RestartApps && !stopped {
@@ -295,7 +307,7 @@ func (k *Kernel) scheduleRestart(p *process) {
 	delay := p.backoff
 	k.tr.Emit(trace.Kernel, "app.restart", trace.Str("cid", p.cid), trace.Int("in_ns", delay), trace.Int("starts", int64(p.starts)))
 	k.after(delay, func() {
-		if k.app == p {
+		if k.app == p && !p.running && !p.held {
 			k.launch()
 		}
 	})
