@@ -30,6 +30,7 @@ type cloud struct {
 	tenant service.Tenant
 	dev    *device.Device // the device whose clock the service reads
 	onNew  func(*device.Device)
+	via    *kernel.ServiceLink // if set, the device reaches the service through it
 }
 
 func newCloud(t *testing.T) *cloud {
@@ -55,6 +56,9 @@ func (c *cloud) now() time.Time {
 }
 
 func (c *cloud) link() *kernel.ServiceLink {
+	if c.via != nil {
+		return c.via
+	}
 	return &kernel.ServiceLink{URL: "https://as3.sphere-emu.test", RootCAs: c.svc.ServiceCAPool(), Dial: c.svc.DialContext}
 }
 

@@ -209,13 +209,24 @@ func (k *Kernel) checkForUpdates() error {
 	if set.DeploymentID != "" {
 		u.Source = "ota:" + set.DeploymentID
 	}
+	// If the OS changes at all, every OS image of the set is fetched, so
+	// that the whole OS to be — changed and kept images — is checked to
+	// be one release (mix-and-match).
+	osChanges := false
+	for _, im := range set.Images {
+		var d [32]byte
+		copy(d[:], im.SHA256)
+		osChanges = osChanges || (image.ImageType(im.ImageType) != image.ImageTypeApplications && !installed[d])
+	}
+	var osSet Update
 	for _, im := range set.Images {
 		var d [32]byte
 		if len(im.SHA256) != len(d) {
 			return k.refuseUpdate(im, "the update set names an image without a SHA-256")
 		}
 		copy(d[:], im.SHA256)
-		if installed[d] {
+		isOS := image.ImageType(im.ImageType) != image.ImageTypeApplications
+		if installed[d] && !(isOS && osChanges) {
 			continue
 		}
 		role, ok := otaRoles[image.ImageType(im.ImageType)]
@@ -239,7 +250,15 @@ func (k *Kernel) checkForUpdates() error {
 		if err != nil || p.Digest() != d || len(pkg) != im.Size || uint16(p.Metadata.Identity.Type) != im.ImageType {
 			return k.refuseUpdate(im, "the downloaded image is not the one the update set names (arbitrary software)")
 		}
-		u.Images = append(u.Images, UpdateImage{Role: role, Package: pkg})
+		if isOS {
+			osSet.Images = append(osSet.Images, UpdateImage{Role: role, Package: pkg})
+		}
+		if !installed[d] {
+			u.Images = append(u.Images, UpdateImage{Role: role, Package: pkg})
+		}
+	}
+	if why := mixedRelease(osSet); why != "" {
+		return k.refuseUpdate(api.UpdateImage{ImageID: set.OSRelease}, why)
 	}
 	if len(u.Images) == 0 {
 		k.tr.Emit(trace.Kernel, "update.none", trace.Str("os_release", set.OSRelease), trace.Str("deployment", set.DeploymentID))
@@ -259,4 +278,39 @@ func (k *Kernel) refuseUpdate(im api.UpdateImage, why string) error {
 	k.tr.Emit(trace.Kernel, "update.refused", trace.Str("image", im.ImageID), trace.Str("reason", why))
 	k.recordEvent(kernelmsg.EventUnplanned, kernelmsg.ClassOS, fmt.Sprintf("UpdateRefused (image_id=%s; reason=%s)", im.ImageID, why))
 	return fmt.Errorf("update refused: %s", why)
+}
+
+// mixedRelease says why the OS images of an update do not come from one
+// release (mix-and-match): they must state the same OS version and carry
+// the same security version.
+func mixedRelease(u Update) string {
+	var first *image.Package
+	for _, im := range u.Images {
+		if im.Role == secmonmsg.RoleApp {
+			continue
+		}
+		p, err := image.ParsePackage(im.Package)
+		if err != nil {
+			return "an OS image does not parse"
+		}
+		if first == nil {
+			first = p
+			continue
+		}
+		v1, v2 := stageVersion(first), stageVersion(p)
+		if v1 != v2 || first.Metadata.SecurityVersion() != p.Metadata.SecurityVersion() {
+			return fmt.Sprintf("the OS images mix releases: %s %q (SVN %d) with %s %q (SVN %d) (mix-and-match)",
+				first.Metadata.Identity.Type, v1, first.Metadata.SecurityVersion(), p.Metadata.Identity.Type, v2, p.Metadata.SecurityVersion())
+		}
+	}
+	return ""
+}
+
+// stageVersion is the OS version an OS image's stage configuration states.
+func stageVersion(p *image.Package) string {
+	var sc image.StageConfig
+	if json.Unmarshal(p.Payload, &sc) != nil {
+		return ""
+	}
+	return sc.Version
 }
