@@ -229,6 +229,29 @@ func Describe(e *Event) string {
 		return "real-time app " + s("cid") + " started"
 	case "rt.uart":
 		return "IO" + s("core") + " UART: " + s("line")
+	case "update.available":
+		return fmt.Sprintf("update available: %s image(s) (OS release %s, deployment %s)", s("images"), s("os_release"), s("deployment"))
+	case "update.staged":
+		return fmt.Sprintf("staged %s %s (svn %s, %s bytes) at %s, verified by Pluton in flash", s("image"), s("cid"), s("svn"), s("bytes"), s("offset"))
+	case "update.install":
+		return fmt.Sprintf("installed layout generation %s (OS changed: %s)", s("generation"), s("os"))
+	case "update.trial":
+		if e.Dom == "pluton" {
+			return "booting an update on trial: anti-rollback burns deferred"
+		}
+		return fmt.Sprintf("booting layout generation %s on trial (fallback: generation %s)", s("generation"), s("fallback"))
+	case "update.confirm":
+		return "update confirmed: layout generation " + s("generation") + " is final"
+	case "update.revert":
+		return fmt.Sprintf("REVERTING the update: %s failed (%s)", s("stage"), s("reason"))
+	case "update.refused":
+		return "update REFUSED: " + s("reason")
+	case "update.failed":
+		return "update failed: " + s("reason")
+	case "fuse.defer":
+		return fmt.Sprintf("deferred the anti-rollback fuse %s up to %s until the update is confirmed", s("counter"), s("value"))
+	case "power.cut":
+		return "POWER CUT during flash operation " + s("flash_op")
 	case "errorreport.record":
 		return fmt.Sprintf("error report #%s (%s, %s): %s", s("seq"), s("type"), s("class"), s("description"))
 	case "errorreport.lost":
