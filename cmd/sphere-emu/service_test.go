@@ -47,6 +47,7 @@ import (
 //	                       crash of the same instant, with the update certificate
 //	device-telemetry DIR NAME JSON
 //	                       post JSON to the company cloud with the client certificate
+//	image-id NAME FILE     $NAME is the image ID of the package in FILE
 //	device-id NAME SEED    $NAME is the ID of the emulated device `boot
 //	                       --device-seed SEED` runs (as its narrative prints)
 func TestServiceScripts(t *testing.T) {
@@ -77,6 +78,7 @@ func TestServiceScripts(t *testing.T) {
 			"device-report":    cmdDeviceReport,
 			"device-telemetry": cmdDeviceTelemetry,
 			"device-id":        cmdDeviceID,
+			"image-id":         cmdImageID,
 		},
 	})
 }
@@ -368,4 +370,15 @@ func cmdDeviceID(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	ts.Setenv(args[0], d.DeviceID())
 	ts.Check(d.Close())
+}
+
+func cmdImageID(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: image-id NAME FILE")
+	}
+	b, err := os.ReadFile(ts.MkAbs(args[1]))
+	ts.Check(err)
+	p, err := image.ParsePackage(b)
+	ts.Check(err)
+	ts.Setenv(args[0], p.Metadata.Identity.ImageID.String())
 }
