@@ -401,8 +401,8 @@ func decodeJSONObject(b []byte, v any) error {
 // the kernel's scheduling points (serve).
 func (k *Kernel) serveGateway() bool {
 	g := k.cfg.Gateway
-	if g == nil {
-		return false
+	if g == nil || k.power.pending != nil || k.rest.down {
+		return false // shutting down: requests wait for the next boot's kernel
 	}
 	c := g.take()
 	if c == nil {

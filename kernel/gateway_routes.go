@@ -53,6 +53,7 @@ type restState struct {
 	installed []*installedApp // the application images found at boot
 	log       logRing         // recent log lines (GET /log)
 	stopping  []*restCall     // PATCH stop calls waiting for the app to exit
+	down      bool            // a reboot or power-down is under way
 }
 
 // installedApp is an application image the application manager read at

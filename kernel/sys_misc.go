@@ -246,6 +246,7 @@ func (k *Kernel) finishPowerAction() {
 	a := k.power.pending
 	k.power.pending = nil
 	k.app = nil
+	k.rest.down = true // the REST API goes down with the OS; the next boot's kernel serves
 	if a.reboot {
 		k.recordEvent(kernelmsg.EventPlanned, kernelmsg.ClassOS, fmt.Sprintf("Reboot (reason=%s)", a.reason))
 		_, _ = k.ep.Send(mailbox.Device, devicemsg.KindReboot, nil)

@@ -298,6 +298,15 @@ func Describe(e *Event) string {
 		return fmt.Sprintf("intercore: %s bytes to %s", s("len"), s("to"))
 	case "intercore.recv":
 		return fmt.Sprintf("intercore: %s bytes from %s", s("len"), s("from"))
+	case "rest.request":
+		if code := s("code"); code != "" {
+			return fmt.Sprintf("REST %s %s -> %s (error %s)", s("method"), s("path"), s("status"), code)
+		}
+		return fmt.Sprintf("REST %s %s -> %s", s("method"), s("path"), s("status"))
+	case "rest.error":
+		return fmt.Sprintf("REST %s failed: %s", s("path"), s("reason"))
+	case "app.stopped":
+		return fmt.Sprintf("app %s stopped; it stays stopped until started", s("cid"))
 	case "power.stop":
 		return "stopping: " + s("reason")
 	case "power.off":

@@ -13,6 +13,7 @@ import (
 	sphereemu "github.com/sphere-emu/sphere-emu"
 	"github.com/sphere-emu/sphere-emu/device"
 	"github.com/sphere-emu/sphere-emu/hw"
+	"github.com/sphere-emu/sphere-emu/kernel"
 	"github.com/sphere-emu/sphere-emu/scenario"
 	"github.com/sphere-emu/sphere-emu/sim"
 	"github.com/sphere-emu/sphere-emu/trace"
@@ -35,6 +36,8 @@ func newBootCmd() *cobra.Command {
 		svcURL     string
 		svcCA      string
 		svcData    string
+		restAddr   string
+		restData   string
 	)
 	c := &cobra.Command{
 		Use:   "boot [IMAGE]",
@@ -47,6 +50,15 @@ time. Without IMAGE, the bundled sample (testdata/images/blink.bin) boots.
 
 The run stops after --for of virtual time, when the device halts, or when
 the app exits.
+
+With --rest ADDR the device serves its REST API over HTTPS on that
+loopback address (port 0 picks one), for the ` + "`sphere-emu device`" + ` verbs;
+--rest-data DIR writes the URL and the CA to DIR. A device with a REST
+API never stops as idle: when nothing is scheduled it waits for requests
+on the wall clock until --for is up (virtual time follows the wall clock
+meanwhile), and SIGINT ends the run. Add --realtime to pace the whole run
+to the wall clock; without it, virtual time runs ahead as fast as the host
+allows whenever the device has work, so give a long --for.
 
 Exit status:
   0  the run ended normally (time was up, or the app exited with code 0)
@@ -114,12 +126,27 @@ Exit status:
 			if !quiet {
 				fmt.Fprintf(out, "sphere-emu: booting %s for %s of virtual time (seed %d)\n", name, forDur, seed)
 			}
+			var gw *kernel.Gateway
+			if restAddr != "" {
+				gw = kernel.NewGateway()
+			} else if restData != "" {
+				return usageErrorf("--rest-data needs --rest ADDR")
+			}
 			d, err := device.New(device.Config{
 				Image: img, Seed: seed, DeviceSeed: deviceSeed, StateDir: stateDir,
 				Cache: cache, Sinks: sinks, RestartApps: restart, Service: link, Net: appNet,
+				Gateway: gw,
 			})
 			if err != nil {
 				return err
+			}
+			if gw != nil {
+				stopREST, err := serveREST(cmd, gw, restAddr, restData, quiet)
+				if err != nil {
+					_ = d.Close()
+					return err
+				}
+				defer stopREST()
 			}
 			for _, spec := range uartTCP {
 				br, err := bridgeUART(d, spec)
@@ -137,14 +164,12 @@ Exit status:
 				}
 			}
 			if realtime {
-				start := time.Now()
-				d.Sim().SetPacer(func(t int64) {
-					if wait := time.Duration(t) - time.Since(start); wait > 0 {
-						time.Sleep(wait)
-					}
-				})
+				d.Sim().SetRealtime(time.Now())
 			}
 			res := d.Run(forDur.Nanoseconds())
+			if gw != nil {
+				gw.Close() // the device is off: requests still under way get 503
+			}
 			closeErr := d.Close()
 			if jl != nil {
 				if err := jl.Flush(); err != nil {
@@ -176,6 +201,8 @@ Exit status:
 	f.StringVar(&svcURL, "service", "", "connect the device to a security service at `URL` (https://host:port): it attests, gets its certificates and uploads error reports (docs/service.md)")
 	f.StringVar(&svcCA, "service-ca", "", "the service CA certificate `FILE` the device trusts")
 	f.StringVar(&svcData, "service-data", "", "take --service and --service-ca from the data `DIR` of a running `sphere-emu service`")
+	f.StringVar(&restAddr, "rest", "", "serve the device REST API over HTTPS on `ADDR`, a loopback host:port (docs/rest-api.md)")
+	f.StringVar(&restData, "rest-data", "", "with --rest: write the REST API's URL and CA certificate to `DIR` (url, ca.pem) for `sphere-emu device --rest-data DIR`")
 	return c
 }
 

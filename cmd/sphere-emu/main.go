@@ -73,6 +73,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newBootCmd(), newKeysCmd(), newImageCmd())
 	root.AddCommand(newSDKCmd())
 	addServiceCommands(root)
+	addDeviceRESTCommands(root)
 	return root
 }
 
