@@ -362,3 +362,28 @@ func TestOTAUpdatesTheOSAndConfirmsIt(t *testing.T) {
 	_, ok = rec.First("update.none")
 	require.True(t, ok, "after the update the device runs what the service wants")
 }
+
+// TestAppDefersAnUpdate: an app with SoftwareUpdateDeferral is told an OS
+// update is ready, defers it by five minutes, and is told again; when it
+// lets it go, it gets the Final notice and the OS installs and reboots.
+func TestAppDefersAnUpdate(t *testing.T) {
+	c := newCloud(t)
+	c.addImages(t, "update-deferral.imagepackage")
+	_, err := c.svc.AddOSRelease(readImage(t, "blink-svn2.bin"))
+	require.NoError(t, err)
+	rec := c.bootInGroup(t, readImage(t, "update-deferral.bin"), c.fieldGroup(t), 8*60*sim.Second)
+	var logs []string
+	for _, e := range rec.Named("app.log") {
+		logs = append(logs, e.Str("line"))
+	}
+	require.Contains(t, logs, "update ready: status 1, type 2, may defer 1440 minutes")
+	require.Contains(t, logs, "deferred the update by 5 minutes")
+	require.Contains(t, logs, "update ready: status 1, type 2, may defer 1435 minutes", "asked again when the deferral ran out")
+	require.Contains(t, logs, "update ready: status 2, type 2, may defer 0 minutes", "the Final notice")
+	pending, ok := rec.First("update.pending")
+	require.True(t, ok)
+	installed, ok := rec.First("update.installed")
+	require.True(t, ok, "%q", logs)
+	require.GreaterOrEqual(t, installed.T-pending.T, 5*60*sim.Second, "not before the deferral ran out")
+	require.Less(t, installed.T-pending.T, 6*60*sim.Second)
+}

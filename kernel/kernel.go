@@ -92,15 +92,14 @@ type Kernel struct {
 	clock   clockState
 	random  interface{ Read([]byte) (int, error) }
 	rt      [2]*rtLink // the running real-time apps
-	// updatePending is set while an update waits for apps to allow it
-	// (SysEvent_DeferEvent); updates arrive with issue #6.
-	updatePending bool
 	// denials are the capability denials recorded this boot (recordDenial).
 	denials map[string]bool
 	// certs are the certificates of the last successful attestation.
 	certs *deviceCerts
 	// rest is what the device REST API reads (gateway_routes.go).
 	rest restState
+	// deferral is an over-the-air update waiting for the app (deferral.go).
+	deferral *pendingUpdate
 	// onAppStopped, if set, runs once when the high-level app has exited
 	// after the kernel stopped it (an app update), instead of a restart.
 	onAppStopped func()

@@ -291,9 +291,8 @@ func sysSetPowerProfile(c *call) (kernelmsg.Result, *wait) {
 
 // --- sysevent.h ------------------------------------------------------------
 
-// sysEventFile delivers system events as 16-byte records. Update events
-// arrive once over-the-air updates exist (issue #6); the queue is empty
-// until then.
+// sysEventFile delivers system events as 16-byte records (deferral.go
+// posts them: UpdateReadyForInstall, UpdateStarted, NoUpdateAvailable).
 type sysEventFile struct {
 	nb
 	mask  uint32
@@ -340,28 +339,6 @@ func sysSysEventRegister(c *call) (kernelmsg.Result, *wait) {
 	f := &sysEventFile{mask: uint32(mask)}
 	f.setNonblocking(true)
 	return c.install(f), nil
-}
-
-func sysSysEventDefer(c *call) (kernelmsg.Result, *wait) {
-	if !c.p.manifest.Capabilities.SoftwareUpdateDeferral {
-		return fail(kernelmsg.EACCES), nil
-	}
-	if c.arg(0) != sysEventUpdateReadyForInstall || c.arg(1) < 0 || !c.k.updatePending {
-		return fail(kernelmsg.EINVAL), nil // no update is pending until OTA updates exist (issue #6)
-	}
-	c.k.tr.Emit(trace.Kernel, "update.defer", trace.Str("cid", c.p.cid), trace.Int("minutes", c.arg(1)))
-	return ok(0), nil
-}
-
-func sysSysEventResume(c *call) (kernelmsg.Result, *wait) {
-	if !c.p.manifest.Capabilities.SoftwareUpdateDeferral {
-		return fail(kernelmsg.EACCES), nil
-	}
-	if c.arg(0) != sysEventUpdateReadyForInstall || !c.k.updatePending {
-		return fail(kernelmsg.EINVAL), nil
-	}
-	c.k.tr.Emit(trace.Kernel, "update.resume", trace.Str("cid", c.p.cid))
-	return ok(0), nil
 }
 
 // --- networking.h ----------------------------------------------------------

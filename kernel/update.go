@@ -262,14 +262,15 @@ func (k *Kernel) checkForUpdates() error {
 	}
 	if len(u.Images) == 0 {
 		k.tr.Emit(trace.Kernel, "update.none", trace.Str("os_release", set.OSRelease), trace.Str("deployment", set.DeploymentID))
+		k.noUpdateAvailable()
 		return nil
 	}
 	k.tr.Emit(trace.Kernel, "update.available", trace.Str("os_release", set.OSRelease), trace.Str("deployment", set.DeploymentID),
 		trace.Int("images", int64(len(u.Images))))
-	if err := k.installUpdate(u); err != nil {
-		k.tr.Emit(trace.Kernel, "update.failed", trace.Str("source", u.Source), trace.Str("reason", err.Error()))
-		k.recordEvent(kernelmsg.EventUnplanned, kernelmsg.ClassOS, fmt.Sprintf("UpdateRefused (source=%s; reason=%s)", u.Source, err))
+	if k.deferral != nil {
+		return nil // one is already waiting for the app
 	}
+	k.offerUpdate(u)
 	return nil
 }
 
