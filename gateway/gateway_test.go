@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -382,4 +383,41 @@ func TestAnIdleDeviceWaitsForRequests(t *testing.T) {
 	require.Equal(t, http.StatusServiceUnavailable, status)
 	require.Equal(t, restapi.ErrDeviceUnavailable, code)
 	require.NoError(t, d.Close())
+}
+
+// The firewall rules come from the running app's manifest: its server
+// port opens INPUT, and the names of its AllowedConnections become the
+// addresses the resolver table maps them to in OUTPUT, for its uid only.
+func TestFirewallRulesFollowTheManifest(t *testing.T) {
+	r := start(t, readImage(t, "net-client.bin"), func(c *device.Config) {
+		c.RestartApps = true
+		c.Net = &kernel.NetConfig{Hosts: map[string]string{"echo.sphere-emu.test": "127.0.0.1", "other.test": "127.0.0.2"},
+			Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
+				return nil, errors.New("refused")
+			}}
+	})
+	c, cx := r.c, ctx(t)
+	fw, err := c.FirewallRulesets(cx)
+	require.NoError(t, err)
+	var hooks []string
+	for _, rs := range fw.Rulesets {
+		hooks = append(hooks, rs.Hook)
+		require.True(t, rs.IsValid)
+	}
+	require.Equal(t, []string{"PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"}, hooks)
+	in := fw.Rulesets[1].Rules
+	require.Len(t, in, 4)
+	require.Equal(t, "tcp", in[0].Protocol)
+	require.Equal(t, restapi.PortRange{Min: 11000, Max: 11000}, in[0].DestinationPortRange)
+	require.Equal(t, "accept", in[0].Action)
+	require.Equal(t, "drop", in[3].Action)
+	out := fw.Rulesets[3].Rules
+	require.Len(t, out, 4)
+	require.Equal(t, "127.0.0.1", out[0].DestinationIP)
+	require.Equal(t, "255.255.255.255", out[0].DestinationMask)
+	require.Equal(t, "accept", out[0].Action)
+	require.Equal(t, 1000, out[0].UID)
+	require.Equal(t, "established", out[1].State)
+	require.Equal(t, "drop", out[3].Action)
+	require.NotNil(t, out[0].TCPMask, "arrays are [] in JSON, never null")
 }

@@ -139,14 +139,20 @@ func (g *Gateway) Stop(reason string) {
 	g.ring()
 }
 
-// Close refuses new requests and answers the waiting ones with 503: the
-// device is off. Call it once the device's run has ended.
+// Close refuses new requests and answers the waiting ones with 503, and
+// those the kernel took but had not answered (an app stop under way): the
+// device is off. Call it once the device's run has ended, never while the
+// simulation runs.
 func (g *Gateway) Close() {
 	g.mu.Lock()
 	g.closed = true
 	q := g.queue
 	g.queue = nil
 	g.mu.Unlock()
+	for c := range g.inflight {
+		delete(g.inflight, c)
+		q = append(q, c)
+	}
 	for _, c := range q {
 		c.reply <- errorResponse(http.StatusServiceUnavailable, restapi.ErrDeviceUnavailable)
 	}

@@ -52,13 +52,14 @@ The run stops after --for of virtual time, when the device halts, or when
 the app exits.
 
 With --rest ADDR the device serves its REST API over HTTPS on that
-loopback address (port 0 picks one), for the ` + "`sphere-emu device`" + ` verbs;
---rest-data DIR writes the URL and the CA to DIR. A device with a REST
-API never stops as idle: when nothing is scheduled it waits for requests
-on the wall clock until --for is up (virtual time follows the wall clock
-meanwhile), and SIGINT ends the run. Add --realtime to pace the whole run
-to the wall clock; without it, virtual time runs ahead as fast as the host
-allows whenever the device has work, so give a long --for.
+loopback address (port 0 picks one), for the ` + "`sphere-emu device`" + ` verbs,
+which find its URL and CA in --rest-data DIR (a temporary directory, named
+on stderr, without it). A device with a REST API never stops as idle:
+when nothing is scheduled it waits for requests on the wall clock until
+--for is up (virtual time follows the wall clock meanwhile), and SIGINT
+ends the run. Add --realtime to pace the whole run to the wall clock;
+without it, virtual time runs ahead as fast as the host allows whenever
+the device has work, so give a long --for (docs/rest-api.md).
 
 Exit status:
   0  the run ended normally (time was up, or the app exited with code 0)
@@ -202,7 +203,7 @@ Exit status:
 	f.StringVar(&svcCA, "service-ca", "", "the service CA certificate `FILE` the device trusts")
 	f.StringVar(&svcData, "service-data", "", "take --service and --service-ca from the data `DIR` of a running `sphere-emu service`")
 	f.StringVar(&restAddr, "rest", "", "serve the device REST API over HTTPS on `ADDR`, a loopback host:port (docs/rest-api.md)")
-	f.StringVar(&restData, "rest-data", "", "with --rest: write the REST API's URL and CA certificate to `DIR` (url, ca.pem) for `sphere-emu device --rest-data DIR`")
+	f.StringVar(&restData, "rest-data", "", "with --rest: write the REST API's URL and CA certificate to `DIR` (url, ca.pem) for `sphere-emu device --rest-data DIR` (default: a temporary directory)")
 	return c
 }
 

@@ -531,21 +531,27 @@ func newDeviceRESTCallCmd() *cobra.Command {
 }
 
 // serveREST starts the device REST API of `boot --rest`: the HTTPS
-// server, its data directory, and SIGINT/SIGTERM, which end the run. The
-// function it returns stops the server and removes the URL file.
+// server, its data directory (a temporary one without --rest-data), and
+// SIGINT/SIGTERM, which end the run. The function it returns stops the
+// server and removes the URL file (or the temporary directory).
 func serveREST(cmd *cobra.Command, gw *kernel.Gateway, addr, dataDir string, quiet bool) (func(), error) {
 	srv, err := gateway.Listen(gw, addr)
 	if err != nil {
 		return nil, err
 	}
-	if dataDir != "" {
-		if err := srv.WriteData(dataDir); err != nil {
+	temp := dataDir == ""
+	if temp {
+		if dataDir, err = os.MkdirTemp("", "sphere-emu-rest-"); err != nil {
 			_ = srv.Close()
 			return nil, err
 		}
 	}
-	if !quiet || dataDir == "" {
-		fmt.Fprintf(cmd.ErrOrStderr(), "sphere-emu: device REST API on %s\n", srv.URL())
+	if err := srv.WriteData(dataDir); err != nil {
+		_ = srv.Close()
+		return nil, err
+	}
+	if !quiet || temp {
+		fmt.Fprintf(cmd.ErrOrStderr(), "sphere-emu: device REST API on %s (sphere-emu device ... --rest-data %s)\n", srv.URL(), dataDir)
 	}
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
@@ -561,7 +567,9 @@ func serveREST(cmd *cobra.Command, gw *kernel.Gateway, addr, dataDir string, qui
 		signal.Stop(sig)
 		close(done)
 		_ = srv.Close()
-		if dataDir != "" {
+		if temp {
+			_ = os.RemoveAll(dataDir)
+		} else {
 			_ = os.Remove(filepath.Join(dataDir, gateway.URLFile))
 		}
 	}, nil
