@@ -20,7 +20,9 @@ import (
 	"github.com/sphere-emu/sphere-emu/device"
 	"github.com/sphere-emu/sphere-emu/gateway"
 	"github.com/sphere-emu/sphere-emu/gateway/restapi"
+	"github.com/sphere-emu/sphere-emu/image"
 	"github.com/sphere-emu/sphere-emu/kernel"
+	"github.com/sphere-emu/sphere-emu/secmon/secmonmsg"
 	"github.com/sphere-emu/sphere-emu/sim"
 	"github.com/sphere-emu/sphere-emu/trace"
 )
@@ -68,6 +70,12 @@ type rig struct {
 
 func start(t *testing.T, img []byte, mod ...func(*device.Config)) *rig {
 	t.Helper()
+	return startWith(t, img, nil, mod...)
+}
+
+// startWith runs setup on the device before its run begins.
+func startWith(t *testing.T, img []byte, setup func(*device.Device), mod ...func(*device.Config)) *rig {
+	t.Helper()
 	r := &rig{gw: kernel.NewGateway(), rec: &lockedRecorder{}, res: make(chan device.Result, 1)}
 	cfg := device.Config{Image: img, Seed: 1, DeviceSeed: 1, Cache: cache, Gateway: r.gw, Sinks: []trace.Sink{r.rec}}
 	for _, m := range mod {
@@ -83,6 +91,9 @@ func start(t *testing.T, img []byte, mod ...func(*device.Config)) *rig {
 	require.NoError(t, r.srv.WriteData(dir))
 	r.c, err = gateway.NewClientFromData(dir)
 	require.NoError(t, err)
+	if setup != nil {
+		setup(d)
+	}
 	d.Sim().SetRealtime(time.Now())
 	go func() { r.res <- d.Run(10 * 60 * sim.Second) }()
 	t.Cleanup(func() { r.stop(t) })
@@ -420,4 +431,40 @@ func TestFirewallRulesFollowTheManifest(t *testing.T) {
 	require.Equal(t, "established", out[1].State)
 	require.Equal(t, "drop", out[3].Action)
 	require.NotNil(t, out[0].TCPMask, "arrays are [] in JSON, never null")
+}
+
+// An app update installed without a reboot shows in GET /images at once:
+// the new image replaces the old one in its component.
+func TestImagesFollowAnAppUpdate(t *testing.T) {
+	old := readImage(t, "blink.imagepackage")
+	p, err := image.ParsePackage(old)
+	require.NoError(t, err)
+	fs, err := image.ParseFS(p.Payload)
+	require.NoError(t, err)
+	keyPEM, err := os.ReadFile("../testdata/keys/app-signing.key.pem")
+	require.NoError(t, err)
+	key, err := image.ParsePrivateKeyPEM(keyPEM)
+	require.NoError(t, err)
+	v2, err := image.BuildApp(image.AppOptions{ComponentID: p.Metadata.Identity.ComponentID, Name: "Blink", Files: fs.Files(), Key: key, BuildDate: 2})
+	require.NoError(t, err)
+	p2, err := image.ParsePackage(v2)
+	require.NoError(t, err)
+	newID := p2.Metadata.Identity.ImageID.String()
+
+	r := startWith(t, sphereemu.SampleImage, func(d *device.Device) {
+		d.UpdateAt(1*sim.Second, kernel.Update{Source: "test", Images: []kernel.UpdateImage{{Role: secmonmsg.RoleApp, Package: v2}}})
+	}, func(c *device.Config) { c.RestartApps = true })
+	c, cx := r.c, ctx(t)
+	imgs, err := c.Images(cx)
+	require.NoError(t, err)
+	require.Len(t, imgs.Components, 1)
+	require.Equal(t, p.Metadata.Identity.ImageID.String(), imgs.Components[0].Images[0].UID)
+	eventually(t, "the new version to run", func() bool {
+		imgs, err := c.Images(cx)
+		return err == nil && len(imgs.Components) == 1 && imgs.Components[0].Images[0].UID == newID
+	})
+	eventually(t, "the app to run again", func() bool {
+		st, err := c.AppStatus(cx, blinkCID)
+		return err == nil && st.State == restapi.StateRunning
+	})
 }

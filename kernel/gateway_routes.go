@@ -67,12 +67,19 @@ type installedApp struct {
 	wasm     []byte
 }
 
-// noteImage records an application image read at boot.
+// noteImage records an application image read at boot, or read again
+// after an update installed a new version (which replaces the old record).
 func (k *Kernel) noteImage(pkg *image.Package, length int) *installedApp {
 	md := pkg.Metadata
 	a := &installedApp{cid: strings.ToLower(md.Identity.ComponentID.String()), imageID: strings.ToLower(md.Identity.ImageID.String()), length: int64(length)}
 	if md.Debug != nil {
 		a.name = md.Debug.Name
+	}
+	for i, old := range k.rest.installed {
+		if old.cid == a.cid {
+			k.rest.installed[i] = a
+			return a
+		}
 	}
 	k.rest.installed = append(k.rest.installed, a)
 	return a
