@@ -290,6 +290,10 @@ func restAppStatusChange(k *Kernel, r *restCall) {
 			r.ok(restapi.AppStatus{State: restapi.StateStopped})
 			return
 		}
+		if p.stopping && !p.held {
+			r.fail(http.StatusConflict, restapi.ErrAppConflict) // the OS is stopping it (update, reboot)
+			return
+		}
 		p.held = true
 		k.rest.stopping = append(k.rest.stopping, r)
 		if !p.stopping {
@@ -319,15 +323,22 @@ func restAppStatusChange(k *Kernel, r *restCall) {
 	}
 }
 
-// appStoppedByREST answers the PATCH stop calls once the app has exited.
-func (k *Kernel) appStoppedByREST(p *process) {
-	k.tr.Emit(trace.Kernel, "app.stopped", trace.Str("cid", p.cid))
-	k.logLine("app %s stopped", p.cid)
+// restAppExited logs the high-level app's exit and answers the PATCH stop
+// calls waiting for it, whoever else also stopped it (an update, a reboot).
+func (k *Kernel) restAppExited(p *process, code, signal int32) {
+	k.logLine("app %s exited (code %d, signal %d)", p.cid, code, signal)
 	calls := k.rest.stopping
 	k.rest.stopping = nil
 	for _, r := range calls {
 		r.ok(restapi.AppStatus{State: restapi.StateStopped})
 	}
+}
+
+// appStoppedByREST runs when an app stopped through the API has exited:
+// it stays stopped until started.
+func (k *Kernel) appStoppedByREST(p *process) {
+	k.tr.Emit(trace.Kernel, "app.stopped", trace.Str("cid", p.cid))
+	k.logLine("app %s stopped", p.cid)
 }
 
 // restRTChange starts a real-time app that is not running. Stopping one is

@@ -262,7 +262,7 @@ func (k *Kernel) appExited(m mailbox.Message) {
 	}
 	k.tr.Emit(trace.Kernel, "app.exit", f...)
 	p.running = false
-	k.logLine("app %s exited (code %d, signal %d)", p.cid, e.Code, e.Signal)
+	k.restAppExited(p, e.Code, e.Signal)
 	if !p.stopping {
 		k.recordAppEnd(p, e.Code, e.Signal)
 	}
