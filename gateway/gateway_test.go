@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -467,4 +468,27 @@ func TestImagesFollowAnAppUpdate(t *testing.T) {
 		st, err := c.AppStatus(cx, blinkCID)
 		return err == nil && st.State == restapi.StateRunning
 	})
+}
+
+// Garbage on the wire (no TLS, a broken handshake, a request cut short)
+// costs the device nothing: the next client is served.
+func TestGarbageOnTheWire(t *testing.T) {
+	r := start(t, sphereemu.SampleImage)
+	addr := strings.TrimPrefix(r.srv.URL(), "https://")
+	for _, junk := range []string{"GET /status HTTP/1.1\r\nHost: x\r\n\r\n", "\x16\x03\x01\x00\x05hello", "\x00\xff\x00\xff"} {
+		conn, err := net.Dial("tcp", addr)
+		require.NoError(t, err)
+		_, _ = conn.Write([]byte(junk))
+		_ = conn.SetReadDeadline(time.Now().Add(time.Second))
+		_, _ = io.ReadAll(conn)
+		conn.Close()
+	}
+	resp, err := r.c.Do(ctx(t), "PATCH", "/app/status/"+blinkCID, "application/json", []byte("{\"trigger\":\"st"))
+	require.NoError(t, err)
+	require.Equal(t, http.StatusBadRequest, resp.Status)
+	st, err := r.c.Status(ctx(t))
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, st.Uptime, int64(0))
+	res := r.stop(t)
+	require.Empty(t, res.Panic)
 }
