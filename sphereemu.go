@@ -21,3 +21,11 @@ var TestPlatformPublicKey []byte
 //
 //go:embed testdata/keys/app-signing.pub.pem
 var TestAppPublicKey []byte
+
+// TestPlatformPrivateKey is the PEM private half of the TEST platform root
+// key. It is public (testdata/keys/README.md): the embedded security service
+// signs capability files with it by default, as Microsoft's service signs
+// real ones with a key real devices trust. Never trust it for anything real.
+//
+//go:embed testdata/keys/platform-root.key.pem
+var TestPlatformPrivateKey []byte

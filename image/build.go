@@ -20,6 +20,7 @@ const (
 type BuildOptions struct {
 	PlatformKey *ecdsa.PrivateKey  // signs the keystore, 1BL, Pluton runtime, Security Monitor, kernel and rootfs
 	AppKeys     []*ecdsa.PublicKey // trusted to sign app packages (keystore entries with UsageApplications)
+	TestAppKeys []*ecdsa.PublicKey // SDK test keys: their packages run only with appDevelopment (UsageTestApplications)
 	Apps        [][]byte           // signed app image packages, one Applications partition each
 	SVN         uint32             // RV section of every boot and OS image
 	OSVersion   string             // e.g. "26.11"; StageConfig.Version of every stage
@@ -53,7 +54,7 @@ func BuildFlash(o BuildOptions) ([]byte, error) {
 	if err := checkP256(&o.PlatformKey.PublicKey); err != nil {
 		return nil, fmt.Errorf("image build: platform key: %w", err)
 	}
-	ks, err := buildKeystoreEntries(&o.PlatformKey.PublicKey, o.AppKeys)
+	ks, err := buildKeystoreEntries(&o.PlatformKey.PublicKey, o.AppKeys, o.TestAppKeys)
 	if err != nil {
 		return nil, fmt.Errorf("image build: %w", err)
 	}
@@ -107,23 +108,32 @@ func BuildFlash(o BuildOptions) ([]byte, error) {
 
 // buildKeystoreEntries lists the platform key and the app keys, merging the
 // usages of a key given more than once.
-func buildKeystoreEntries(platform *ecdsa.PublicKey, appKeys []*ecdsa.PublicKey) ([]KeystoreEntry, error) {
+func buildKeystoreEntries(platform *ecdsa.PublicKey, appKeys, testKeys []*ecdsa.PublicKey) ([]KeystoreEntry, error) {
 	entries := []KeystoreEntry{{PublicKey: platform, Thumbprint: Thumbprint(platform), Usage: UsagePlatform}}
-	for i, k := range appKeys {
-		if err := checkP256(k); err != nil {
-			return nil, fmt.Errorf("app key %d: %w", i, err)
-		}
-		tp := Thumbprint(k)
-		merged := false
-		for j := range entries {
-			if entries[j].Thumbprint == tp {
-				entries[j].Usage |= UsageApplications
-				merged = true
+	add := func(what string, keys []*ecdsa.PublicKey, usage KeyUsage) error {
+		for i, k := range keys {
+			if err := checkP256(k); err != nil {
+				return fmt.Errorf("%s %d: %w", what, i, err)
+			}
+			tp := Thumbprint(k)
+			merged := false
+			for j := range entries {
+				if entries[j].Thumbprint == tp {
+					entries[j].Usage |= usage
+					merged = true
+				}
+			}
+			if !merged {
+				entries = append(entries, KeystoreEntry{PublicKey: k, Thumbprint: tp, Usage: usage})
 			}
 		}
-		if !merged {
-			entries = append(entries, KeystoreEntry{PublicKey: k, Thumbprint: tp, Usage: UsageApplications})
-		}
+		return nil
+	}
+	if err := add("app key", appKeys, UsageApplications); err != nil {
+		return nil, err
+	}
+	if err := add("test app key", testKeys, UsageTestApplications); err != nil {
+		return nil, err
 	}
 	return entries, nil
 }

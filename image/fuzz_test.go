@@ -181,3 +181,19 @@ func inspectOK(t *testing.T, b []byte, trusted []KeystoreEntry) {
 	_, err = json.Marshal(r)
 	require.NoError(t, err)
 }
+
+// FuzzParseCapabilityPayload: whatever parses encodes back to the same bytes.
+func FuzzParseCapabilityPayload(f *testing.F) {
+	seed, err := MarshalCapabilityPayload(CapabilityFile{Capabilities: []uint16{CapabilityAppDevelopment}})
+	require.NoError(f, err)
+	f.Add(seed)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, err := ParseCapabilityPayload(b)
+		if err != nil {
+			return
+		}
+		again, err := MarshalCapabilityPayload(c)
+		require.NoError(t, err)
+		require.Equal(t, b, again)
+	})
+}

@@ -22,8 +22,12 @@ const (
 	UsagePlatform KeyUsage = 1
 	// UsageApplications allows signing application image packages.
 	UsageApplications KeyUsage = 2
+	// UsageTestApplications marks an SDK test key: the application packages
+	// it signs run only on a device holding the appDevelopment capability
+	// (reference §9: "Image not trusted by device" otherwise).
+	UsageTestApplications KeyUsage = 4
 
-	usageAll = UsagePlatform | UsageApplications
+	usageAll = UsagePlatform | UsageApplications | UsageTestApplications
 )
 
 // String returns the usage names joined by "+", e.g. "platform+applications".
@@ -34,6 +38,9 @@ func (u KeyUsage) String() string {
 	}
 	if u&UsageApplications != 0 {
 		parts = append(parts, "applications")
+	}
+	if u&UsageTestApplications != 0 {
+		parts = append(parts, "test-applications")
 	}
 	if rest := u &^ usageAll; rest != 0 || u == 0 {
 		parts = append(parts, fmt.Sprintf("KeyUsage(0x%x)", uint32(rest)))

@@ -56,7 +56,7 @@ func TestParseKeystoreErrors(t *testing.T) {
 		{"thumbprint mismatch", BuildKeystore([]KeystoreEntry{{PublicKey: p, Thumbprint: Thumbprint(a), Usage: UsagePlatform}}), "does not match its key"},
 		{"nil key", BuildKeystore([]KeystoreEntry{{Usage: UsagePlatform}}), "entry 0"},
 		{"zero usage", withUsage(0), "usage 0x0"},
-		{"unknown usage", withUsage(4), "usage 0x4"},
+		{"unknown usage", withUsage(8), "usage 0x8"},
 		{"duplicate", BuildKeystore([]KeystoreEntry{{PublicKey: p, Usage: 1}, {PublicKey: a, Usage: 2}, {PublicKey: p, Usage: 2}}), "entry 2 repeats the key of entry 0"},
 	}
 	for _, tt := range tests {
@@ -77,4 +77,24 @@ func TestKeyUsage(t *testing.T) {
 	require.Equal(t, UsageApplications, RequiredUsage(ImageTypeApplications))
 	require.Equal(t, UsagePlatform, RequiredUsage(ImageTypeOneBL))
 	require.Equal(t, UsagePlatform, RequiredUsage(ImageTypeTrustedKeystore))
+}
+
+func TestCapabilityPayloadRoundTrip(t *testing.T) {
+	var id [64]byte
+	id[0], id[63] = 1, 2
+	c := CapabilityFile{DeviceID: id, Capabilities: []uint16{CapabilityAppDevelopment, CapabilityFieldServicing}}
+	b, err := MarshalCapabilityPayload(c)
+	require.NoError(t, err)
+	got, err := ParseCapabilityPayload(b)
+	require.NoError(t, err)
+	require.Equal(t, c, got)
+	for name, bad := range map[string][]byte{
+		"short":         b[:20],
+		"no terminator": b[:len(b)-2],
+		"trailing":      append(append([]byte(nil), b...), 0, 0),
+		"bad magic":     append([]byte{0}, b[1:]...),
+	} {
+		_, err := ParseCapabilityPayload(bad)
+		require.Error(t, err, name)
+	}
 }

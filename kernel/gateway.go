@@ -13,6 +13,8 @@ import (
 
 	"github.com/sphere-emu/sphere-emu/gateway/restapi"
 	"github.com/sphere-emu/sphere-emu/image"
+	"github.com/sphere-emu/sphere-emu/mailbox"
+	"github.com/sphere-emu/sphere-emu/pluton/plutonmsg"
 	"github.com/sphere-emu/sphere-emu/sim"
 	"github.com/sphere-emu/sphere-emu/trace"
 )
@@ -502,7 +504,19 @@ func (k *Kernel) requireAppDevelopment(r *restCall) bool {
 }
 
 // deviceCapabilities lists the capabilities of the device's capability
-// file (reference §4). The emulated device has none yet: there is no
-// capability file, and Pluton does not serve GetEnabledCapabilities (0x49).
-// enable-development will add both; this is the one place to ask.
-func (k *Kernel) deviceCapabilities() ([]int, error) { return []int{}, nil }
+// file (reference §4), as Pluton read it at boot (GetEnabledCapabilities).
+func (k *Kernel) deviceCapabilities() ([]int, error) {
+	resp, err := k.ep.Call(mailbox.Pluton, plutonmsg.KindGetEnabledCapabilities, nil, plutonTimeout)
+	if err != nil {
+		return nil, fmt.Errorf("GetEnabledCapabilities: %w", err)
+	}
+	caps, err := plutonmsg.UnmarshalCapabilities(resp)
+	if err != nil {
+		return nil, fmt.Errorf("GetEnabledCapabilities: %w", err)
+	}
+	out := make([]int, len(caps))
+	for i, c := range caps {
+		out[i] = int(c)
+	}
+	return out, nil
+}

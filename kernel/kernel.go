@@ -100,6 +100,8 @@ type Kernel struct {
 	rest restState
 	// deferral is an over-the-air update waiting for the app (deferral.go).
 	deferral *pendingUpdate
+	// sideloaded are the apps staged through the REST API, awaiting install.
+	sideloaded []string
 	// onAppStopped, if set, runs once when the high-level app has exited
 	// after the kernel stopped it (an app update), instead of a restart.
 	onAppStopped func()

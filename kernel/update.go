@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 
 	"github.com/sphere-emu/sphere-emu/image"
 	"github.com/sphere-emu/sphere-emu/kernel/kernelmsg"
@@ -51,21 +52,38 @@ func (k *Kernel) installUpdate(u Update) error {
 	}
 	var apps []string
 	for _, img := range u.Images {
-		pkg, err := image.ParsePackage(img.Package)
+		cid, err := k.stageImage(u.Source, img)
 		if err != nil {
-			return fmt.Errorf("update image: %w", err)
-		}
-		cid := pkg.Metadata.Identity.ComponentID.String()
-		k.tr.Emit(trace.Kernel, "update.stage", trace.Str("source", u.Source), trace.Str("image", pkg.Metadata.Identity.Type.String()),
-			trace.Str("cid", cid), trace.Uint("svn", uint64(pkg.Metadata.SecurityVersion())), trace.Int("bytes", int64(len(img.Package))))
-		st := secmonmsg.Stage{Role: img.Role, Image: img.Package}
-		if _, err := k.ep.Call(mailbox.Secmon, secmonmsg.KindUpdateStage, st.Marshal(), updateTimeout); err != nil {
-			return fmt.Errorf("stage %s: %w", cid, remoteText(err))
+			return err
 		}
 		if img.Role == secmonmsg.RoleApp {
 			apps = append(apps, cid)
 		}
 	}
+	return k.installStaged(u.Source, apps, true)
+}
+
+// stageImage has the Security Monitor write one image into free flash and
+// Pluton verify it there; it returns the image's component ID.
+func (k *Kernel) stageImage(source string, img UpdateImage) (string, error) {
+	pkg, err := image.ParsePackage(img.Package)
+	if err != nil {
+		return "", fmt.Errorf("update image: %w", err)
+	}
+	cid := pkg.Metadata.Identity.ComponentID.String()
+	k.tr.Emit(trace.Kernel, "update.stage", trace.Str("source", source), trace.Str("image", pkg.Metadata.Identity.Type.String()),
+		trace.Str("cid", cid), trace.Uint("svn", uint64(pkg.Metadata.SecurityVersion())), trace.Int("bytes", int64(len(img.Package))))
+	st := secmonmsg.Stage{Role: img.Role, Image: img.Package}
+	if _, err := k.ep.Call(mailbox.Secmon, secmonmsg.KindUpdateStage, st.Marshal(), updateTimeout); err != nil {
+		return "", fmt.Errorf("stage %s: %w", cid, remoteText(err))
+	}
+	return cid, nil
+}
+
+// installStaged installs what is staged as one new layout; then the device
+// reboots (an OS or capability change) or the updated apps restart (start
+// false: they stay stopped, sideloading's "Manual" app control mode).
+func (k *Kernel) installStaged(source string, apps []string, start bool) error {
 	resp, err := k.ep.Call(mailbox.Secmon, secmonmsg.KindUpdateInstall, nil, updateTimeout)
 	if err != nil {
 		return fmt.Errorf("install: %w", remoteText(err))
@@ -74,22 +92,33 @@ func (k *Kernel) installUpdate(u Update) error {
 	if err != nil {
 		return fmt.Errorf("install: %w", err)
 	}
-	k.tr.Emit(trace.Kernel, "update.installed", trace.Str("source", u.Source), trace.Uint("generation", uint64(in.Generation)), trace.Bool("reboot", in.Reboot))
+	k.tr.Emit(trace.Kernel, "update.installed", trace.Str("source", source), trace.Uint("generation", uint64(in.Generation)), trace.Bool("reboot", in.Reboot))
 	if in.Reboot {
-		k.recordEvent(kernelmsg.EventPlanned, kernelmsg.ClassOS, fmt.Sprintf("OSUpdate (source=%s; generation=%d)", u.Source, in.Generation))
-		if k.app != nil {
-			k.startPowerAction(&powerAction{reboot: true}, "os-update")
-		} else {
-			k.power.pending = &powerAction{reboot: true, reason: "os-update"}
-			k.finishPowerAction()
-		}
+		k.recordEvent(kernelmsg.EventPlanned, kernelmsg.ClassOS, fmt.Sprintf("OSUpdate (source=%s; generation=%d)", source, in.Generation))
+		k.rebootFor("os-update")
 		return nil
 	}
 	for _, cid := range apps {
-		k.recordEvent(kernelmsg.EventPlanned, kernelmsg.ClassApp, fmt.Sprintf("AppUpdate (source=%s; component_id=%s)", u.Source, cid))
+		k.recordEvent(kernelmsg.EventPlanned, kernelmsg.ClassApp, fmt.Sprintf("AppUpdate (source=%s; component_id=%s)", source, cid))
 	}
-	k.restartUpdatedApps(apps)
+	if start {
+		k.restartUpdatedApps(apps)
+	} else if k.app != nil && slices.Contains(apps, k.app.cid) {
+		old := k.app
+		k.onAppStopped = func() { k.releaseApp(old); k.app = nil }
+		k.stopApp("app-update")
+	}
 	return nil
+}
+
+// rebootFor stops the app and reboots the device.
+func (k *Kernel) rebootFor(why string) {
+	if k.app != nil {
+		k.startPowerAction(&powerAction{reboot: true}, why)
+		return
+	}
+	k.power.pending = &powerAction{reboot: true, reason: why}
+	k.finishPowerAction()
 }
 
 // restartUpdatedApps stops a running high-level app an update replaced and

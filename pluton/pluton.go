@@ -71,7 +71,9 @@ type Pluton struct {
 	// CommitRollback (image type → security version).
 	trial    bool
 	deferred map[uint16]uint32
-	rng      interface{ Read([]byte) (int, error) }
+	// capabilities are those the device's capability file grants (read at boot).
+	capabilities []uint16
+	rng          interface{ Read([]byte) (int, error) }
 }
 
 // New builds Pluton and opens its mailbox endpoint.
@@ -135,6 +137,7 @@ func (p *Pluton) boot() ([]byte, bool) {
 	if !p.loadKeystore() {
 		return nil, false
 	}
+	p.loadCapabilities()
 	if _, ok := p.bootStage("rom", "1bl", image.ImageTypeOneBL,
 		part{image.PartitionTypeBootloaderOne, image.ImageTypeOneBL}, part{image.PartitionTypeBootloaderOneBackup, image.ImageTypeOneBL}); !ok {
 		return nil, false
@@ -319,6 +322,13 @@ func (p *Pluton) signer(pkg *image.Package, usage image.KeyUsage) (*ecdsa.Public
 	tp := pkg.Metadata.Signing.Thumbprint
 	for _, e := range p.keystore {
 		if e.Thumbprint == tp {
+			if usage == image.UsageApplications && e.Usage&image.UsageApplications == 0 && e.Usage&image.UsageTestApplications != 0 {
+				// An SDK test key: trusted only on a development device.
+				if !p.hasCapability(image.CapabilityAppDevelopment) {
+					return nil, fmt.Errorf("signer %x is a test key and the device does not have the appDevelopment capability", tp)
+				}
+				return e.PublicKey, nil
+			}
 			if e.Usage&usage == 0 {
 				return nil, fmt.Errorf("signer %x is trusted for %s, not for %s", tp, e.Usage, usage)
 			}

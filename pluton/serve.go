@@ -39,6 +39,8 @@ func (p *Pluton) serve() {
 			p.serveClientAuthKey(m)
 		case plutonmsg.KindSignWithTenantAttestation, plutonmsg.KindSignWithGeneralKey:
 			p.serveSign(m)
+		case plutonmsg.KindIsCapabilityEnabled, plutonmsg.KindGetEnabledCapabilities:
+			p.serveCapabilities(m)
 		case plutonmsg.KindCommitRollback:
 			if m.From != mailbox.Secmon {
 				p.reject(m, mailbox.ErrCodeDenied, m.From.String()+" may not commit an update")
@@ -87,6 +89,9 @@ func (p *Pluton) serveVerify(m mailbox.Message) {
 		usage = image.UsagePlatform
 	case req.Purpose == plutonmsg.PurposeApp && (m.From == mailbox.Kernel || m.From == mailbox.Secmon):
 		want = image.ImageTypeApplications
+	case req.Purpose == plutonmsg.PurposeStage && m.From == mailbox.Secmon && want == image.ImageTypeFirmwareConfig:
+		p.serveStageCapability(m, req)
+		return
 	case req.Purpose == plutonmsg.PurposeStage && m.From == mailbox.Secmon && (want == 0 || osImageTypes[want]):
 		if want == 0 {
 			want = image.ImageTypeApplications
@@ -155,11 +160,11 @@ func (p *Pluton) serveAttestation(m mailbox.Message) {
 	c := attest.Claims{
 		Nonce:         req.Nonce[:],
 		UEID:          attest.UEIDFor(id[:]),
-		DebugStatus:   attest.DebugDisabledPermanently,
+		DebugStatus:   debugStatus(p.hasCapability(image.CapabilityAppDevelopment)),
 		Profile:       attest.Profile,
 		SecurityState: plutonmsg.StateSecure,
 		DeviceID:      id[:],
-		Capabilities:  []uint16{},
+		Capabilities:  append([]uint16{}, p.capabilities...),
 		OSVersion:     req.OSVersion,
 		UpdateKey:     upd[:],
 	}

@@ -25,6 +25,7 @@ var allowed = map[mailbox.Kind][]mailbox.Addr{
 	secmonmsg.KindUpdateStage:              {mailbox.Kernel},
 	secmonmsg.KindUpdateInstall:            {mailbox.Kernel},
 	secmonmsg.KindUpdateConfirm:            {mailbox.Kernel},
+	secmonmsg.KindUpdateRemove:             {mailbox.Kernel},
 }
 
 func permitted(k mailbox.Kind, from mailbox.Addr) bool {
@@ -67,6 +68,8 @@ func (s *SecurityMonitor) serve() {
 			s.serveInstall(m)
 		case secmonmsg.KindUpdateConfirm:
 			s.serveConfirm(m)
+		case secmonmsg.KindUpdateRemove:
+			s.serveRemove(m)
 		}
 	}
 }

@@ -83,9 +83,10 @@ var updateRoles = map[secmonmsg.UpdateRole]struct {
 	pt image.PartitionType
 	it image.ImageType
 }{
-	secmonmsg.RoleApp:    {image.PartitionTypeApplications, image.ImageTypeApplications},
-	secmonmsg.RoleKernel: {image.PartitionTypeFirmware, image.ImageTypeNormalWorldKernel},
-	secmonmsg.RoleRootFS: {image.PartitionTypeFirmware, image.ImageTypeRootFs},
+	secmonmsg.RoleApp:        {image.PartitionTypeApplications, image.ImageTypeApplications},
+	secmonmsg.RoleKernel:     {image.PartitionTypeFirmware, image.ImageTypeNormalWorldKernel},
+	secmonmsg.RoleRootFS:     {image.PartitionTypeFirmware, image.ImageTypeRootFs},
+	secmonmsg.RoleCapability: {image.PartitionTypeBootManifest, image.ImageTypeFirmwareConfig},
 }
 
 // serveStage writes one update image into free flash and has Pluton
@@ -250,9 +251,10 @@ func (s *SecurityMonitor) appComponent(p image.Partition) image.GUID {
 }
 
 // serveInstall switches to the layout with the staged images: one locator
-// write, over the older copy. An update of apps alone is confirmed at once
-// (the kernel verifies apps at every start); one that touches the OS is on
-// trial until the kernel confirms it, and needs a reboot.
+// write, over the older copy. An update of apps (or of the capability
+// file) alone is confirmed at once (Pluton verifies them at every start);
+// one that touches the OS is on trial until the kernel confirms it. OS and
+// capability changes need a reboot.
 func (s *SecurityMonitor) serveInstall(m mailbox.Message) {
 	if len(s.staged) == 0 {
 		s.reject(m, secmonmsg.ErrUpdate, "nothing is staged")
@@ -264,9 +266,10 @@ func (s *SecurityMonitor) serveInstall(m mailbox.Message) {
 		s.reject(m, secmonmsg.ErrFlash, err.Error())
 		return
 	}
-	osUpdate := false
+	osUpdate, reboot := false, false
 	for _, st := range s.staged {
-		osUpdate = osUpdate || st.role != secmonmsg.RoleApp
+		osUpdate = osUpdate || st.role == secmonmsg.RoleKernel || st.role == secmonmsg.RoleRootFS
+		reboot = reboot || st.role != secmonmsg.RoleApp
 	}
 	prev := s.layouts.Current
 	s.layouts = image.Layouts{Current: next, CurrentCopy: target, Fallback: prev, Trial: true}
@@ -279,7 +282,7 @@ func (s *SecurityMonitor) serveInstall(m mailbox.Message) {
 			return
 		}
 	}
-	r := secmonmsg.Installed{Reboot: osUpdate, Generation: next.Generation}
+	r := secmonmsg.Installed{Reboot: reboot, Generation: next.Generation}
 	_ = s.ep.Reply(m, r.Marshal())
 }
 
@@ -329,16 +332,64 @@ func (s *SecurityMonitor) revert(stage, reason string) {
 }
 
 // appsOnly reports whether two layouts differ in application partitions
-// only.
+// (and the capability file) only.
 func appsOnly(a, b *image.Locator) bool {
 	strip := func(l *image.Locator) []image.Partition {
 		var out []image.Partition
 		for _, p := range l.Partitions {
-			if p.Type != image.PartitionTypeApplications {
+			if p.Type != image.PartitionTypeApplications && p.Type != image.PartitionTypeBootManifest {
 				out = append(out, p)
 			}
 		}
 		return out
 	}
 	return slices.Equal(strip(a), strip(b))
+}
+
+// serveRemove uninstalls an app: a new layout without its partition,
+// written over the older copy and then confirmed (two locator writes, as
+// for an apps-only install).
+func (s *SecurityMonitor) serveRemove(m mailbox.Message) {
+	d := mailbox.NewDecoder(m.Payload)
+	cidText := d.String()
+	if err := d.Finish(); err != nil {
+		s.reject(m, secmonmsg.ErrBadRequest, "UpdateRemove: "+err.Error())
+		return
+	}
+	cid, err := image.ParseGUID(cidText)
+	if err != nil {
+		s.reject(m, secmonmsg.ErrBadRequest, "UpdateRemove: "+err.Error())
+		return
+	}
+	if s.layouts.Trial {
+		s.reject(m, secmonmsg.ErrUpdate, "an update is on trial: it must be confirmed or reverted first")
+		return
+	}
+	cur := s.layouts.Current
+	next := &image.Locator{FlashSize: cur.FlashSize, Generation: cur.Generation + 1}
+	found := false
+	for _, p := range cur.Partitions {
+		if p.Type == image.PartitionTypeApplications && !found && s.appComponent(p) == cid {
+			found = true
+			continue
+		}
+		next.Partitions = append(next.Partitions, p)
+	}
+	if !found {
+		s.reject(m, secmonmsg.ErrNoSuchImage, fmt.Sprintf("no installed app has component ID %s", cid))
+		return
+	}
+	target := 1 - s.layouts.CurrentCopy
+	if err := s.writeLocator(target, next); err != nil {
+		s.reject(m, secmonmsg.ErrFlash, err.Error())
+		return
+	}
+	s.layouts = image.Layouts{Current: next, CurrentCopy: target, Fallback: cur, Trial: true}
+	s.locator = next
+	s.tr.Emit(trace.Secmon, "update.remove", trace.Str("cid", cid.String()), trace.Uint("generation", uint64(next.Generation)))
+	if err := s.confirm(); err != nil {
+		s.reject(m, secmonmsg.ErrFlash, err.Error())
+		return
+	}
+	_ = s.ep.Reply(m, nil)
 }

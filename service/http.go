@@ -51,6 +51,7 @@ func (s *Service) Handler() http.Handler {
 	admin.HandleFunc("GET "+AdminDevices+"/{id}", s.adminShowDevice)
 	admin.HandleFunc("PATCH "+AdminDevices+"/{id}", s.adminAssignDevice)
 	admin.HandleFunc("GET "+AdminDevices+"/{id}/attestations", s.adminDeviceAttestations)
+	admin.HandleFunc("POST "+AdminDevices+"/{id}/capabilities", s.adminDeviceCapability)
 	admin.HandleFunc("GET "+AdminCACertificate, s.adminCACertificate)
 	admin.HandleFunc("GET "+AdminImages, s.adminListImages)
 	admin.HandleFunc("POST "+AdminImages, s.adminAddImage)

@@ -59,6 +59,11 @@ type Config struct {
 	// PlatformKey signs the OS releases the service trusts; nil means the
 	// bundled TEST platform key (testdata/keys/platform-root.pub.pem).
 	PlatformKey *ecdsa.PublicKey
+	// CapabilityKey signs the capability files the service issues
+	// (appDevelopment, fieldServicing); devices trust it as a platform key.
+	// nil means the bundled TEST platform private key, whose public half the
+	// sample images' keystores hold.
+	CapabilityKey *ecdsa.PrivateKey
 	// ErrorLog receives the HTTP server's errors (failed TLS handshakes,
 	// broken connections); nil discards them.
 	ErrorLog *log.Logger
@@ -68,6 +73,7 @@ type Config struct {
 // concurrent use.
 type Service struct {
 	db          *sql.DB
+	capKey      *ecdsa.PrivateKey
 	now         func() time.Time
 	rand        *lockedReader
 	platformKey *ecdsa.PublicKey
@@ -155,6 +161,14 @@ func New(cfg Config) (*Service, error) {
 	s.rand = &lockedReader{r: r}
 	if s.platformKey == nil {
 		s.platformKey = testPlatformKey
+	}
+	s.capKey = cfg.CapabilityKey
+	if s.capKey == nil {
+		k, err := image.ParsePrivateKeyPEM(sphereemu.TestPlatformPrivateKey)
+		if err != nil {
+			return nil, fmt.Errorf("service: the bundled test platform key does not parse: %w", err)
+		}
+		s.capKey = k
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 

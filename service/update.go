@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 
 	"github.com/sphere-emu/sphere-emu/image"
 	"github.com/sphere-emu/sphere-emu/service/api"
@@ -167,4 +168,67 @@ func (s *Service) handleImage(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(pkg)
+}
+
+// Capability names the service issues (azsphere's), and their numbers.
+var issuableCapabilities = map[string]uint16{
+	"appDevelopment": image.CapabilityAppDevelopment,
+	"fieldServicing": image.CapabilityFieldServicing,
+}
+
+// DeviceCapabilityFile issues a signed capability file granting caps
+// ("appDevelopment", "fieldServicing") to a claimed device, as azsphere
+// device enable-development and capability download ask for. The file is
+// bound to the device ID: Pluton refuses it on any other device.
+func (s *Service) DeviceCapabilityFile(deviceID string, caps []string) ([]byte, error) {
+	id, err := ParseDeviceID(deviceID)
+	if err != nil {
+		return nil, fmt.Errorf("service: capability: %w", err)
+	}
+	if _, err := s.device(id); err != nil {
+		return nil, fmt.Errorf("service: capability: %w", err)
+	}
+	if len(caps) == 0 {
+		return nil, fmt.Errorf("service: capability: %w", invalidf("no capability named"))
+	}
+	var c image.CapabilityFile
+	raw, err := hex.DecodeString(id)
+	if err != nil || len(raw) != 64 {
+		return nil, fmt.Errorf("service: capability: %w", invalidf("device ID %q", truncate(id, 16)))
+	}
+	copy(c.DeviceID[:], raw)
+	for _, n := range caps {
+		v, ok := issuableCapabilities[n]
+		if !ok {
+			return nil, fmt.Errorf("service: capability: %w", invalidf("%q is not a capability the service issues (appDevelopment, fieldServicing)", n))
+		}
+		if !slices.Contains(c.Capabilities, v) {
+			c.Capabilities = append(c.Capabilities, v)
+		}
+	}
+	file, err := image.BuildCapabilityFile(c, s.capKey, uint64(s.now().Unix()))
+	if err != nil {
+		return nil, fmt.Errorf("service: capability: %w", err)
+	}
+	return file, nil
+}
+
+// CapabilityRequest is the body of the admin capability route.
+type CapabilityRequest struct {
+	Capabilities []string `json:"capabilities"`
+}
+
+func (s *Service) adminDeviceCapability(w http.ResponseWriter, r *http.Request) {
+	var req CapabilityRequest
+	if !decodeAdmin(w, r, &req) {
+		return
+	}
+	file, err := s.DeviceCapabilityFile(r.PathValue("id"), req.Capabilities)
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(file)
 }

@@ -155,7 +155,7 @@ func newBuildCmd() *cobra.Command {
 	var apps []string
 	var keysDir, out, osVersion string
 	var svn uint32
-	var trust []string
+	var trust, trustTest []string
 	c := &cobra.Command{
 		Use:   "build --app PKG... --keys DIR -o image.bin",
 		Short: "Build a flash image: keystore, boot stages with backups, OS, apps",
@@ -187,6 +187,14 @@ Layout: docs/image-format.md. SOURCE_DATE_EPOCH fixes the build date.`,
 				}
 				appKeys = append(appKeys, k)
 			}
+			var testKeys []*ecdsa.PublicKey
+			for _, t := range trustTest {
+				k, err := loadPublicKey(t)
+				if err != nil {
+					return err
+				}
+				testKeys = append(testKeys, k)
+			}
 			var pkgs [][]byte
 			for _, a := range apps {
 				b, err := os.ReadFile(a)
@@ -200,7 +208,7 @@ Layout: docs/image-format.md. SOURCE_DATE_EPOCH fixes the build date.`,
 				return err
 			}
 			img, err := image.BuildFlash(image.BuildOptions{
-				PlatformKey: pk, AppKeys: appKeys, Apps: pkgs, SVN: svn, OSVersion: osVersion, BuildDate: date,
+				PlatformKey: pk, AppKeys: appKeys, TestAppKeys: testKeys, Apps: pkgs, SVN: svn, OSVersion: osVersion, BuildDate: date,
 			})
 			if err != nil {
 				return err
@@ -219,6 +227,7 @@ Layout: docs/image-format.md. SOURCE_DATE_EPOCH fixes the build date.`,
 	f.StringVar(&osVersion, "os-version", "26.11", "OS version recorded in the boot and OS stages")
 	f.Uint32Var(&svn, "svn", 1, "security version number (anti-rollback) of the boot and OS stages")
 	f.StringArrayVar(&trust, "trust", nil, "extra PEM public key trusted for app packages (repeatable)")
+	f.StringArrayVar(&trustTest, "trust-test", nil, "PEM public key of an SDK test key: the app packages it signs run only on a device with the appDevelopment capability (repeatable)")
 	return c
 }
 

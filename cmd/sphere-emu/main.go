@@ -74,6 +74,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newSDKCmd())
 	addServiceCommands(root)
 	addDeviceRESTCommands(root)
+	addDeviceUpdateCommands(root)
 	return root
 }
 

@@ -48,6 +48,7 @@ import (
 //	device-telemetry DIR NAME JSON
 //	                       post JSON to the company cloud with the client certificate
 //	image-id NAME FILE     $NAME is the image ID of the package in FILE
+//	device-boot, device-stop  a background device with its REST API (TestDeviceRESTScripts)
 //	device-id NAME SEED    $NAME is the ID of the emulated device `boot
 //	                       --device-seed SEED` runs (as its narrative prints)
 func TestServiceScripts(t *testing.T) {
@@ -60,6 +61,14 @@ func TestServiceScripts(t *testing.T) {
 		Setup: func(e *testscript.Env) error {
 			e.Setenv("TESTDATA", td)
 			e.Values[scriptStateKey{}] = &scriptState{devices: map[string]*fakeDevice{}}
+			dev := &bootState{}
+			e.Values[bootStateKey{}] = dev
+			e.Defer(func() {
+				if dev.cmd != nil && dev.cmd.ProcessState == nil {
+					dev.cmd.Process.Kill()
+					dev.cmd.Wait()
+				}
+			})
 			e.Defer(func() {
 				st := e.Values[scriptStateKey{}].(*scriptState)
 				if st.svc != nil && st.svc.ProcessState == nil {
@@ -79,6 +88,8 @@ func TestServiceScripts(t *testing.T) {
 			"device-telemetry": cmdDeviceTelemetry,
 			"device-id":        cmdDeviceID,
 			"image-id":         cmdImageID,
+			"device-boot":      cmdDeviceBoot,
+			"device-stop":      cmdDeviceStop,
 		},
 	})
 }

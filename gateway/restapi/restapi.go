@@ -39,9 +39,9 @@ const (
 	PathNetInterfaces      = "/net/interfaces"
 	PathNetStatus          = "/net/status"
 	PathFirewallRulesets   = "/net/firewall/rulesets"
-	PathAppImage           = "/app/image/{cid}" // DELETE: added with sideloading
-	PathUpdateStage        = "/update/stage"    // PUT: added with sideloading
-	PathUpdateInstall      = "/update/install"  // POST: added with sideloading
+	PathAppImage           = "/app/image/{cid}" // DELETE: remove an installed app
+	PathUpdateStage        = "/update/stage"    // PUT: stage a sideloaded image package (octet-stream)
+	PathUpdateInstall      = "/update/install"  // POST: install what is staged
 	ContentTypeJSON        = "application/json"
 	ContentTypeOctetStream = "application/octet-stream"
 	ContentTypeText        = "text/plain; charset=utf-8"
@@ -262,6 +262,10 @@ const (
 	ErrAppNotPresent          uint32 = CategoryRESTApp<<20 | 1     // 404: no app with that component ID is installed
 	ErrInvalidComponentID     uint32 = CategoryRESTApp<<20 | 2     // 400: the component ID is not a GUID
 	ErrAppConflict            uint32 = CategoryRESTApp<<20 | 3     // 409: the app cannot do that now
+	ErrUpdateInProgress       uint32 = CategoryRESTUpdate<<20 | 1  // 409: an over-the-air update is under way: sideloading is temporarily disabled
+	ErrImageNotTrusted        uint32 = CategoryRESTUpdate<<20 | 2  // 400: the image package does not verify on this device
+	ErrNothingStaged          uint32 = CategoryRESTUpdate<<20 | 3  // 409: install without a staged image
+	ErrCapabilityNotValid     uint32 = CategoryPermissions<<20 | 2 // 400: the capability file is not for this device, or not signed by a trusted key
 )
 
 var errorText = map[uint32]string{
@@ -273,6 +277,10 @@ var errorText = map[uint32]string{
 	ErrInvalidJSON:            "invalid JSON body",
 	ErrInvalidField:           "invalid field in the request",
 	ErrAppDevelopmentRequired: "the device does not have the appDevelopment capability",
+	ErrUpdateInProgress:       "sideloading is temporarily disabled: an update is in progress",
+	ErrImageNotTrusted:        "image not trusted by device",
+	ErrNothingStaged:          "no image is staged",
+	ErrCapabilityNotValid:     "the capability file is not valid for this device",
 	ErrAppNotPresent:          "no application with that component ID is installed",
 	ErrInvalidComponentID:     "the component ID is not a GUID",
 	ErrAppConflict:            "the application cannot do that in its current state",
@@ -418,4 +426,14 @@ func DecodeTelemetry(b []byte) ([]TelemetryRecord, error) {
 		return nil, fmt.Errorf("telemetry: %d bytes after the last record", len(data))
 	}
 	return out, nil
+}
+
+// InstallRequest is the body of POST /update/install.
+type InstallRequest struct {
+	AppControlMode string `json:"appControlMode"` // "Auto" (start the installed apps) or "Manual"
+}
+
+// DeleteImageResponse answers DELETE /app/image/{cid}.
+type DeleteImageResponse struct {
+	RestartingSystem bool `json:"restartingSystem"`
 }

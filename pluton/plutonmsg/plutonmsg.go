@@ -22,6 +22,8 @@ const (
 	KindGetMeasurements           mailbox.Kind = 0x60
 	KindSignWithGeneralKey        mailbox.Kind = 0x61 // SignRequest → r‖s by the general key
 	KindCommitRollback            mailbox.Kind = 0x62 // () → (): burn the anti-rollback counters a trial deferred; Security Monitor only
+	KindIsCapabilityEnabled       mailbox.Kind = 0x48 // u16 capability → u8 0/1
+	KindGetEnabledCapabilities    mailbox.Kind = 0x49 // () → MarshalCapabilities
 )
 
 func init() {
@@ -35,6 +37,8 @@ func init() {
 	mailbox.RegisterKind(mailbox.Pluton, KindSignWithTenantAttestation, "pluton.SignWithTenantAttestationKey")
 	mailbox.RegisterKind(mailbox.Pluton, KindSignWithGeneralKey, "pluton.SignWithGeneralKey")
 	mailbox.RegisterKind(mailbox.Pluton, KindCommitRollback, "pluton.CommitRollback")
+	mailbox.RegisterKind(mailbox.Pluton, KindIsCapabilityEnabled, "pluton.IsCapabilityEnabled")
+	mailbox.RegisterKind(mailbox.Pluton, KindGetEnabledCapabilities, "pluton.GetEnabledCapabilities")
 }
 
 // Purpose says what an image is verified for, which decides the keys that may
@@ -290,4 +294,28 @@ func UnmarshalSignRequest(p []byte) (SignRequest, error) {
 	}
 	copy(r.Digest[:], p)
 	return r, nil
+}
+
+// MarshalCapabilities encodes an enabled-capability list: u32 count, then u16 each.
+func MarshalCapabilities(caps []uint16) []byte {
+	var e mailbox.Encoder
+	e.U32(uint32(len(caps)))
+	for _, c := range caps {
+		e.U16(c)
+	}
+	return e.Bytes()
+}
+
+// UnmarshalCapabilities decodes an enabled-capability list (at most 64).
+func UnmarshalCapabilities(p []byte) ([]uint16, error) {
+	d := mailbox.NewDecoder(p)
+	n := d.U32()
+	if n > 64 {
+		return nil, fmt.Errorf("Capabilities: %d entries exceed 64", n)
+	}
+	out := make([]uint16, 0, n)
+	for i := uint32(0); i < n && d.Err() == nil; i++ {
+		out = append(out, d.U16())
+	}
+	return out, d.Finish()
 }

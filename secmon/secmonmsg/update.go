@@ -15,12 +15,15 @@ const (
 	KindUpdateInstall mailbox.Kind = 0x59
 	// KindUpdateConfirm: () → (): the update on trial booted and attested; make it final.
 	KindUpdateConfirm mailbox.Kind = 0x5A
+	// KindUpdateRemove: string component ID → (): remove an installed app (a new layout without it, final at once).
+	KindUpdateRemove mailbox.Kind = 0x5B
 )
 
 func init() {
 	mailbox.RegisterKind(mailbox.Secmon, KindUpdateStage, "secmon.UpdateStage")
 	mailbox.RegisterKind(mailbox.Secmon, KindUpdateInstall, "secmon.UpdateInstall")
 	mailbox.RegisterKind(mailbox.Secmon, KindUpdateConfirm, "secmon.UpdateConfirm")
+	mailbox.RegisterKind(mailbox.Secmon, KindUpdateRemove, "secmon.UpdateRemove")
 }
 
 // ErrUpdate is the error code of an update the Security Monitor refuses
@@ -38,6 +41,10 @@ const (
 	RoleApp    UpdateRole = 1 // an application package: replaces the installed one with its component ID, or is added
 	RoleKernel UpdateRole = 2 // the normal-world kernel
 	RoleRootFS UpdateRole = 3 // the root file system
+	// RoleCapability is the device's capability file (appDevelopment,
+	// fieldServicing): it replaces any installed one; Pluton reads it at
+	// boot, so installing it reboots the device.
+	RoleCapability UpdateRole = 4
 )
 
 // Stage carries one update image: u8 role, blob image.
@@ -61,7 +68,7 @@ func UnmarshalStage(p []byte) (Stage, error) {
 	if err := d.Finish(); err != nil {
 		return s, wrap("Stage", err)
 	}
-	if s.Role < RoleApp || s.Role > RoleRootFS {
+	if s.Role < RoleApp || s.Role > RoleCapability {
 		return s, fmt.Errorf("Stage: unknown role %d", s.Role)
 	}
 	return s, nil

@@ -320,3 +320,12 @@ func nonNil(b []byte) []byte {
 	}
 	return b
 }
+
+// DeviceCapabilityFile asks the service for a capability file granting caps
+// ("appDevelopment", "fieldServicing") to a claimed device.
+func (c *Client) DeviceCapabilityFile(ctx context.Context, deviceID string, caps []string) ([]byte, error) {
+	var buf bytes.Buffer
+	err := c.do(ctx, request{method: "POST", path: service.AdminDevices + "/" + url.PathEscape(deviceID) + "/capabilities",
+		json: service.CapabilityRequest{Capabilities: caps}, w: &buf})
+	return buf.Bytes(), err
+}
