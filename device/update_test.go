@@ -21,15 +21,11 @@ import (
 // and another build date: the same app, a new image.
 func repackApp(t testing.TB, pkg []byte, buildDate uint64) []byte {
 	t.Helper()
-	p, err := image.ParsePackage(pkg)
-	require.NoError(t, err)
-	fs, err := image.ParseFS(p.Payload)
-	require.NoError(t, err)
 	keyPEM, err := os.ReadFile("../testdata/keys/app-signing.key.pem")
 	require.NoError(t, err)
 	key, err := image.ParsePrivateKeyPEM(keyPEM)
 	require.NoError(t, err)
-	out, err := image.BuildApp(image.AppOptions{ComponentID: p.Metadata.Identity.ComponentID, Name: "Blink", Files: fs.Files(), Key: key, BuildDate: buildDate})
+	out, err := image.ResignApp(pkg, key, buildDate)
 	require.NoError(t, err)
 	return out
 }

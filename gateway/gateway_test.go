@@ -438,15 +438,13 @@ func TestFirewallRulesFollowTheManifest(t *testing.T) {
 // the new image replaces the old one in its component.
 func TestImagesFollowAnAppUpdate(t *testing.T) {
 	old := readImage(t, "blink.imagepackage")
-	p, err := image.ParsePackage(old)
-	require.NoError(t, err)
-	fs, err := image.ParseFS(p.Payload)
-	require.NoError(t, err)
 	keyPEM, err := os.ReadFile("../testdata/keys/app-signing.key.pem")
 	require.NoError(t, err)
 	key, err := image.ParsePrivateKeyPEM(keyPEM)
 	require.NoError(t, err)
-	v2, err := image.BuildApp(image.AppOptions{ComponentID: p.Metadata.Identity.ComponentID, Name: "Blink", Files: fs.Files(), Key: key, BuildDate: 2})
+	v2, err := image.ResignApp(old, key, 2)
+	require.NoError(t, err)
+	p, err := image.ParsePackage(old)
 	require.NoError(t, err)
 	p2, err := image.ParsePackage(v2)
 	require.NoError(t, err)

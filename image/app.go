@@ -65,3 +65,26 @@ func truncateName(s string, n int) string {
 	}
 	return s[:cut]
 }
+
+// ResignApp builds an application package again from another's files,
+// component ID and name, signed by key with another build date: the same
+// app as a new image (a new image ID and digest). It is how a service
+// re-signs an uploaded image, and how tests make "version 2" of an app.
+func ResignApp(pkg []byte, key *ecdsa.PrivateKey, buildDate uint64) ([]byte, error) {
+	p, err := ParsePackage(pkg)
+	if err != nil {
+		return nil, err
+	}
+	if p.Metadata.Identity.Type != ImageTypeApplications {
+		return nil, fmt.Errorf("image app: a %s image is not an application", p.Metadata.Identity.Type)
+	}
+	fs, err := ParseFS(p.Payload)
+	if err != nil {
+		return nil, err
+	}
+	name := ""
+	if p.Metadata.Debug != nil {
+		name = p.Metadata.Debug.Name
+	}
+	return BuildApp(AppOptions{ComponentID: p.Metadata.Identity.ComponentID, Name: name, Files: fs.Files(), Key: key, BuildDate: buildDate})
+}
