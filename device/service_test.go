@@ -2,6 +2,7 @@ package device_test
 
 import (
 	"bytes"
+	"crypto/ecdsa"
 	"encoding/csv"
 	"errors"
 	"math/rand/v2"
@@ -13,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sphere-emu/sphere-emu/device"
+	"github.com/sphere-emu/sphere-emu/image"
 	"github.com/sphere-emu/sphere-emu/kernel"
 	"github.com/sphere-emu/sphere-emu/mailbox"
 	"github.com/sphere-emu/sphere-emu/pluton/plutonmsg"
@@ -335,13 +337,52 @@ func TestDeploymentReachesTheDevice(t *testing.T) {
 	_, err = c.svc.CreateDeployment(c.tenant.ID, group, []string{im.ID})
 	require.NoError(t, err)
 
-	rec := c.bootInGroup(t, readImage(t, "blink.bin"), group, 5*sim.Second)
+	rec := c.bootInGroup(t, c.productionImage(t), group, 5*sim.Second)
 	avail, ok := rec.First("update.available")
 	require.True(t, ok, "refused: %s", refusal(rec))
 	require.Equal(t, "1", avail.Str("images"), "only the app: the OS is current")
 	_, ok = rec.First("update.installed")
 	require.True(t, ok)
-	require.Equal(t, digestHex(t, v2), lastVerified(rec, "app:"+blinkCID), "the deployed version runs")
+	require.Equal(t, im.Digest, lastVerified(rec, "app:"+blinkCID), "the deployed version, re-signed by the service, runs")
+	require.NotEqual(t, digestHex(t, v2), im.Digest)
+}
+
+// TestDeviceRefusesImagesSignedByAnUntrustedService: a device whose
+// keystore does not trust the service's production key refuses what the
+// service re-signed.
+func TestDeviceRefusesImagesSignedByAnUntrustedService(t *testing.T) {
+	c := newCloud(t)
+	c.addImages(t, "blink.imagepackage")
+	im, err := c.svc.AddImage(c.tenant.ID, repackApp(t, readImage(t, "blink.imagepackage"), 2))
+	require.NoError(t, err)
+	group := c.fieldGroup(t)
+	_, err = c.svc.CreateDeployment(c.tenant.ID, group, []string{im.ID})
+	require.NoError(t, err)
+	rec := c.bootInGroup(t, readImage(t, "blink.bin"), group, 5*sim.Second)
+	e, ok := rec.First("update.failed")
+	require.True(t, ok)
+	require.Contains(t, e.Str("reason"), "not in the trusted keystore")
+}
+
+// productionImage is the blink sample built for devices of this cloud:
+// their keystore also trusts the service's production key, and the service
+// knows the resulting OS release.
+func (c *cloud) productionImage(t *testing.T) []byte {
+	t.Helper()
+	platPEM, err := os.ReadFile("../testdata/keys/platform-root.key.pem")
+	require.NoError(t, err)
+	plat, err := image.ParsePrivateKeyPEM(platPEM)
+	require.NoError(t, err)
+	appPEM, err := os.ReadFile("../testdata/keys/app-signing.pub.pem")
+	require.NoError(t, err)
+	app, err := image.ParsePublicKeyPEM(appPEM)
+	require.NoError(t, err)
+	img, err := image.BuildFlash(image.BuildOptions{PlatformKey: plat, AppKeys: []*ecdsa.PublicKey{app, c.svc.ProductionAppKey()},
+		Apps: [][]byte{readImage(t, "blink.imagepackage")}, SVN: 1, OSVersion: "26.11", BuildDate: 1767225600})
+	require.NoError(t, err)
+	_, err = c.svc.AddOSRelease(img)
+	require.NoError(t, err)
+	return img
 }
 
 func TestOTAUpdatesTheOSAndConfirmsIt(t *testing.T) {

@@ -25,7 +25,7 @@ func repackApp(t testing.TB, pkg []byte, buildDate uint64) []byte {
 	require.NoError(t, err)
 	key, err := image.ParsePrivateKeyPEM(keyPEM)
 	require.NoError(t, err)
-	out, err := image.ResignApp(pkg, key, buildDate)
+	out, err := image.RebuildApp(pkg, key, buildDate)
 	require.NoError(t, err)
 	return out
 }

@@ -66,11 +66,10 @@ func truncateName(s string, n int) string {
 	return s[:cut]
 }
 
-// ResignApp builds an application package again from another's files,
+// RebuildApp builds an application package again from another's files,
 // component ID and name, signed by key with another build date: the same
-// app as a new image (a new image ID and digest). It is how a service
-// re-signs an uploaded image, and how tests make "version 2" of an app.
-func ResignApp(pkg []byte, key *ecdsa.PrivateKey, buildDate uint64) ([]byte, error) {
+// app as a new image (a new image ID and digest) — "version 2" of an app.
+func RebuildApp(pkg []byte, key *ecdsa.PrivateKey, buildDate uint64) ([]byte, error) {
 	p, err := ParsePackage(pkg)
 	if err != nil {
 		return nil, err
@@ -87,4 +86,19 @@ func ResignApp(pkg []byte, key *ecdsa.PrivateKey, buildDate uint64) ([]byte, err
 		name = p.Metadata.Debug.Name
 	}
 	return BuildApp(AppOptions{ComponentID: p.Metadata.Identity.ComponentID, Name: name, Files: fs.Files(), Key: key, BuildDate: buildDate})
+}
+
+// ResignApp signs an application package again with key, keeping its
+// payload and every metadata section but the signer's: the same image (the
+// same image ID) vouched for by another key, as the security service
+// re-signs an uploaded image with its production key.
+func ResignApp(pkg []byte, key *ecdsa.PrivateKey) ([]byte, error) {
+	p, err := ParsePackage(pkg)
+	if err != nil {
+		return nil, err
+	}
+	if p.Metadata.Identity.Type != ImageTypeApplications {
+		return nil, fmt.Errorf("image app: a %s image is not an application", p.Metadata.Identity.Type)
+	}
+	return BuildPackage(p.Payload, p.Metadata, key)
 }

@@ -660,10 +660,22 @@ func (s *Service) addImage(tenant string, pkg []byte) (Image, error) {
 	if p.Metadata.Debug != nil {
 		name = p.Metadata.Debug.Name
 	}
-	digest := p.Digest()
+	// Re-sign with the production key, keeping the image's identity: the
+	// package the service delivers is the re-signed one; the uploaded
+	// digest stays known for devices that run the upload itself.
+	uploaded := p.Digest()
+	resigned, err := image.ResignApp(pkg, s.prodKey)
+	if err != nil {
+		return Image{}, fmt.Errorf("re-sign: %w", err)
+	}
+	rp, err := image.ParsePackage(resigned)
+	if err != nil {
+		return Image{}, fmt.Errorf("re-sign: %w", err)
+	}
+	digest := rp.Digest()
 	im := Image{
 		ID: id.ImageID.String(), ComponentID: id.ComponentID.String(), Name: name,
-		SVN: p.Metadata.SecurityVersion(), Digest: hex.EncodeToString(digest[:]), Size: len(pkg), Added: s.now().UTC(),
+		SVN: p.Metadata.SecurityVersion(), Digest: hex.EncodeToString(digest[:]), Size: len(resigned), Added: s.now().UTC(),
 	}
 	tx, end, err := s.begin()
 	if err != nil {
@@ -676,18 +688,18 @@ func (s *Service) addImage(tenant string, pkg []byte) (Image, error) {
 	}
 	im.TenantID = t.id
 	var existing string
-	switch err := tx.QueryRowContext(s.ctx, `SELECT id FROM images WHERE tenant_id = ? AND (id = ? OR digest = ?)`,
-		t.id, im.ID, digest[:]).Scan(&existing); {
+	switch err := tx.QueryRowContext(s.ctx, `SELECT id FROM images WHERE tenant_id = ? AND (id = ? OR digest = ? OR uploaded_digest = ?)`,
+		t.id, im.ID, digest[:], uploaded[:]).Scan(&existing); {
 	case err == nil:
 		return Image{}, conflictf("tenant %q already has image %s", t.name, existing)
 	case !errors.Is(err, sql.ErrNoRows):
 		return Image{}, err
 	}
-	if _, err := tx.ExecContext(s.ctx, `INSERT INTO images (id, tenant_id, component_id, svn, digest, name, size, added)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, im.ID, t.id, im.ComponentID, im.SVN, digest[:], im.Name, im.Size, nanos(im.Added)); err != nil {
+	if _, err := tx.ExecContext(s.ctx, `INSERT INTO images (id, tenant_id, component_id, svn, digest, name, size, added, uploaded_digest)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, im.ID, t.id, im.ComponentID, im.SVN, digest[:], im.Name, im.Size, nanos(im.Added), uploaded[:]); err != nil {
 		return Image{}, err
 	}
-	if err := storeBlob(s, tx, digest, pkg); err != nil {
+	if err := storeBlob(s, tx, digest, resigned); err != nil {
 		return Image{}, err
 	}
 	if err := tx.Commit(); err != nil {

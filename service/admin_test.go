@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -249,8 +250,23 @@ func TestAddImage(t *testing.T) {
 	p, err := image.ParsePackage(testdata(t, "images/blink.imagepackage"))
 	require.NoError(t, err)
 	d := p.Digest()
-	assert.Equal(t, hexs(d[:]), im.Digest)
-	assert.Equal(t, p.Metadata.Identity.ImageID.String(), im.ID)
+	assert.NotEqual(t, hexs(d[:]), im.Digest, "the service re-signs the upload")
+	assert.Equal(t, p.Metadata.Identity.ImageID.String(), im.ID, "keeping its identity")
+	// The delivered package is signed by the production key and is the
+	// same image otherwise.
+	sum, err := hex.DecodeString(im.Digest)
+	require.NoError(t, err)
+	dev := newDevice(t)
+	_, err = s.ClaimDevice("A", dev.ID(), "")
+	require.NoError(t, err)
+	delivered, err := s.ImagePackage(dev.ID(), sum)
+	require.NoError(t, err)
+	dp, err := image.ParsePackage(delivered)
+	require.NoError(t, err)
+	assert.Equal(t, image.Thumbprint(s.ProductionAppKey()), dp.Metadata.Signing.Thumbprint)
+	assert.NoError(t, dp.VerifySignature(s.ProductionAppKey()))
+	assert.Equal(t, p.Payload, dp.Payload)
+	assert.Equal(t, p.Metadata.Identity, dp.Metadata.Identity)
 	assert.Equal(t, p.Metadata.Identity.ComponentID.String(), im.ComponentID)
 
 	_, err = s.AddImage("A", testdata(t, "images/blink.imagepackage"))
@@ -401,6 +417,10 @@ func TestStoreMigrations(t *testing.T) {
 	_, err = db.Exec(`DROP INDEX error_events_tenant_received`)
 	require.NoError(t, err)
 	_, err = db.Exec(`DROP TABLE image_blobs`)
+	require.NoError(t, err)
+	_, err = db.Exec(`DROP INDEX images_uploaded_digest`)
+	require.NoError(t, err)
+	_, err = db.Exec(`ALTER TABLE images DROP COLUMN uploaded_digest`)
 	require.NoError(t, err)
 	_, err = db.Exec(`UPDATE schema_version SET version = 1`)
 	require.NoError(t, err)

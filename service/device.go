@@ -298,7 +298,7 @@ func (s *Service) matchMeasurements(tenantID string, list []attest.Measurement) 
 			var cid, imgID, name string
 			var svn uint32
 			err := s.pq(s.db).QueryRowContext(s.ctx, sqlTenantImage,
-				tenantID, m.Digest).Scan(&imgID, &cid, &name, &svn)
+				tenantID, m.Digest, m.Digest).Scan(&imgID, &cid, &name, &svn)
 			if errors.Is(err, sql.ErrNoRows) {
 				return nil, refuse(http.StatusForbidden, api.ReasonUnknownSoftware,
 					"measurement %d, an application with SHA-256 %x…, is no image of the device's tenant", i, m.Digest[:8]), nil

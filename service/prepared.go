@@ -14,7 +14,7 @@ const (
 	sqlSelectNonce     = `SELECT device_id, expires, used FROM nonces WHERE nonce = ?`
 	sqlUseNonce        = `UPDATE nonces SET used = 1 WHERE nonce = ?`
 	sqlDeviceTenant    = `SELECT tenant_id FROM devices WHERE id = ?`
-	sqlTenantImage     = `SELECT id, component_id, name, svn FROM images WHERE tenant_id = ? AND digest = ?`
+	sqlTenantImage     = `SELECT id, component_id, name, svn FROM images WHERE tenant_id = ? AND (digest = ? OR uploaded_digest = ?)`
 	sqlDeviceSVN       = `SELECT svn FROM device_svns WHERE device_id = ? AND component = ?`
 	sqlRaiseSVN        = `INSERT INTO device_svns (device_id, component, svn, updated) VALUES (?, ?, ?, ?)
 		ON CONFLICT (device_id, component) DO UPDATE SET svn = max(svn, excluded.svn), updated = excluded.updated`

@@ -141,7 +141,7 @@ func (s *Service) insertRelease(source string, pkgs []*image.Package, existingOK
 				return OSRelease{}, invalidf("%s: %v", what, err)
 			}
 			for _, e := range entries {
-				if e.Usage&image.UsageApplications != 0 {
+				if e.Usage&(image.UsageApplications|image.UsageTestApplications) != 0 {
 					appKeys = append(appKeys, e)
 				}
 			}

@@ -74,6 +74,7 @@ type Config struct {
 type Service struct {
 	db          *sql.DB
 	capKey      *ecdsa.PrivateKey
+	prodKey     *ecdsa.PrivateKey // re-signs tenant images (production.go)
 	now         func() time.Time
 	rand        *lockedReader
 	platformKey *ecdsa.PublicKey
@@ -193,6 +194,9 @@ func (s *Service) start() error {
 		return err
 	}
 	if err := s.loadTenantCAs(); err != nil {
+		return err
+	}
+	if err := s.loadProductionKey(); err != nil {
 		return err
 	}
 	if err := s.prepareAll(); err != nil {

@@ -7,7 +7,7 @@ package store
 // generates are lower-case GUID text; device IDs are the 128 lower-case hex
 // characters of the device's identity public key (X‖Y); digests are 32-byte
 // BLOBs.
-var Migrations = [][]string{v1, v2, v3}
+var Migrations = [][]string{v1, v2, v3, v4}
 
 // v1 is the initial schema.
 var v1 = []string{
@@ -168,4 +168,12 @@ var v3 = []string{
 		digest  BLOB PRIMARY KEY,
 		package BLOB NOT NULL
 	)`,
+}
+
+// v4 remembers the digest an image had as uploaded, before the service
+// re-signed it with its production key: a device that runs the uploaded
+// version (flashed at the factory, sideloaded) still attests as known.
+var v4 = []string{
+	`ALTER TABLE images ADD COLUMN uploaded_digest BLOB`,
+	`CREATE INDEX images_uploaded_digest ON images (tenant_id, uploaded_digest)`,
 }
