@@ -442,7 +442,7 @@ func TestImagesFollowAnAppUpdate(t *testing.T) {
 	require.NoError(t, err)
 	key, err := image.ParsePrivateKeyPEM(keyPEM)
 	require.NoError(t, err)
-	v2, err := image.ResignApp(old, key, 2)
+	v2, err := image.RebuildApp(old, key, 2)
 	require.NoError(t, err)
 	p, err := image.ParsePackage(old)
 	require.NoError(t, err)
