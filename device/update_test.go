@@ -166,3 +166,41 @@ func parseHex(t testing.TB, s string) uint64 {
 	require.NoError(t, err)
 	return v
 }
+
+// appVersion builds version svn of the blink app (the test app key).
+func appVersion(t *testing.T, svn uint32) []byte {
+	t.Helper()
+	p, err := image.ParsePackage(readImage(t, "blink.imagepackage"))
+	require.NoError(t, err)
+	fs, err := image.ParseFS(p.Payload)
+	require.NoError(t, err)
+	keyPEM, err := os.ReadFile("../testdata/keys/app-signing.key.pem")
+	require.NoError(t, err)
+	key, err := image.ParsePrivateKeyPEM(keyPEM)
+	require.NoError(t, err)
+	out, err := image.BuildApp(image.AppOptions{ComponentID: p.Metadata.Identity.ComponentID, Name: "Blink", Files: fs.Files(), Key: key,
+		BuildDate: uint64(svn), SVN: svn})
+	require.NoError(t, err)
+	return out
+}
+
+// TestOlderAppVersionIsRefusedOnceANewerRan: each app has its own
+// anti-rollback counter; once version 2 ran, version 1 is refused at
+// staging, and another app is not affected.
+func TestOlderAppVersionIsRefusedOnceANewerRan(t *testing.T) {
+	app := func(pkg []byte) kernel.Update {
+		return kernel.Update{Source: "test", Images: []kernel.UpdateImage{{Role: secmonmsg.RoleApp, Package: pkg}}}
+	}
+	v1, v2 := appVersion(t, 1), appVersion(t, 2)
+	_, rec, res := runDevice(t, readImage(t, "blink.bin"), func(d *device.Device) {
+		d.UpdateAt(2*sim.Second, app(v2))
+		d.UpdateAt(6*sim.Second, app(v1))
+	}, 8*sim.Second)
+	require.False(t, res.Halted)
+	_, ok := rec.First("fuse.burn", "counter", "app:"+blinkCID, "value", "2")
+	require.True(t, ok, "version 2 ran: its counter is burnt")
+	e, ok := rec.First("update.failed")
+	require.True(t, ok)
+	require.Contains(t, e.Str("reason"), "security version 1 is below the anti-rollback counter 2 for app:"+blinkCID)
+	require.Equal(t, digestHex(t, v2), lastVerified(rec, "app:"+blinkCID))
+}

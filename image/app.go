@@ -15,6 +15,7 @@ type AppOptions struct {
 	Key         *ecdsa.PrivateKey
 	BuildDate   uint64 // Unix seconds
 	Temporary   uint32 // TP flag; 0 writes no TP section
+	SVN         uint32 // security version (RV section) for anti-rollback; 0 writes none
 	Depends     []ABI  // nil means {ApplicationRuntimeVersion, ABIApplicationRuntime}
 }
 
@@ -38,7 +39,7 @@ func BuildApp(o AppOptions) ([]byte, error) {
 		Identity: &Identity{
 			Type:        ImageTypeApplications,
 			ComponentID: o.ComponentID,
-			ImageID:     DeriveImageID(o.ComponentID, payload, 0, o.BuildDate),
+			ImageID:     DeriveImageID(o.ComponentID, payload, o.SVN, o.BuildDate),
 		},
 		Debug:   &Debug{BuildDate: o.BuildDate, Name: truncateName(o.Name, debugNameLen-1)},
 		Depends: depends,
@@ -46,6 +47,10 @@ func BuildApp(o AppOptions) ([]byte, error) {
 	if o.Temporary != 0 {
 		t := o.Temporary
 		md.Temporary = &t
+	}
+	if o.SVN != 0 {
+		svn := o.SVN
+		md.SVN = &svn
 	}
 	pkg, err := BuildPackage(payload, md, o.Key)
 	if err != nil {

@@ -6,9 +6,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"sort"
 	"strconv"
+
+	"github.com/sphere-emu/sphere-emu/image"
 )
 
 // Fuses is Pluton's e-fuse array: the unique device secret, the hash of the
@@ -19,6 +22,7 @@ type Fuses struct {
 	uds         [32]byte
 	rootKeyHash [32]byte
 	arb         map[uint16]uint32 // image type → minimum security version
+	apps        map[string]uint32 // app component ID → minimum security version
 }
 
 // Manufacture returns the fuses of a new device: a unique device secret
@@ -37,6 +41,22 @@ func Manufacture(deviceSeed uint64, rootKeyHash [32]byte) *Fuses {
 
 // RootKeyHash returns the fused hash of the platform root public key.
 func (f *Fuses) RootKeyHash() [32]byte { return f.rootKeyHash }
+
+// AppRollbackCounter returns the anti-rollback counter of one app (by
+// component ID): apps are versioned each on its own, not as one image type.
+func (f *Fuses) AppRollbackCounter(cid string) uint32 { return f.apps[cid] }
+
+// BurnAppRollbackCounter raises an app's anti-rollback counter to v.
+func (f *Fuses) BurnAppRollbackCounter(cid string, v uint32) error {
+	if v < f.apps[cid] {
+		return fmt.Errorf("fuses: cannot lower the anti-rollback counter of app %s from %d to %d", cid, f.apps[cid], v)
+	}
+	if f.apps == nil {
+		f.apps = map[string]uint32{}
+	}
+	f.apps[cid] = v
+	return nil
+}
 
 // RollbackCounter returns the anti-rollback counter for an image type.
 func (f *Fuses) RollbackCounter(imageType uint16) uint32 { return f.arb[imageType] }
@@ -58,6 +78,8 @@ type fuseFile struct {
 	UDS          string            `json:"uds"`
 	RootKeyHash  string            `json:"root_key_hash"`
 	AntiRollback map[string]uint32 `json:"anti_rollback"`
+	// AppAntiRollback holds the apps' counters, by component ID.
+	AppAntiRollback map[string]uint32 `json:"app_anti_rollback,omitempty"`
 }
 
 // Save writes the fuse array to path.
@@ -75,6 +97,9 @@ func (f *Fuses) Save(path string) error {
 	sort.Ints(keys)
 	for _, k := range keys {
 		ff.AntiRollback[strconv.Itoa(k)] = f.arb[uint16(k)]
+	}
+	if len(f.apps) > 0 {
+		ff.AppAntiRollback = maps.Clone(f.apps)
 	}
 	b, err := json.MarshalIndent(ff, "", "  ")
 	if err != nil {
@@ -109,6 +134,15 @@ func LoadFuses(path string) (*Fuses, error) {
 			return nil, fmt.Errorf("fuses: %s: anti_rollback key %q is not an image type", path, k)
 		}
 		f.arb[uint16(t)] = v
+	}
+	for k, v := range ff.AppAntiRollback {
+		if _, err := image.ParseGUID(k); err != nil {
+			return nil, fmt.Errorf("fuses: %s: app_anti_rollback key %q is not a component ID", path, k)
+		}
+		if f.apps == nil {
+			f.apps = map[string]uint32{}
+		}
+		f.apps[k] = v
 	}
 	return f, nil
 }

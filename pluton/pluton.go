@@ -12,7 +12,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"slices"
+	"strings"
 
 	"github.com/sphere-emu/sphere-emu/device/devicemsg"
 	"github.com/sphere-emu/sphere-emu/image"
@@ -70,7 +72,7 @@ type Pluton struct {
 	// deferred holds the anti-rollback burns it postponed, until
 	// CommitRollback (image type → security version).
 	trial    bool
-	deferred map[uint16]uint32
+	deferred map[rollbackCounter]uint32
 	// capabilities are those the device's capability file grants (read at boot).
 	capabilities []uint16
 	rng          interface{ Read([]byte) (int, error) }
@@ -338,13 +340,54 @@ func (p *Pluton) signer(pkg *image.Package, usage image.KeyUsage) (*ecdsa.Public
 	return nil, fmt.Errorf("signer %x is not in the trusted keystore", tp)
 }
 
+// rollbackCounter names one anti-rollback counter: an image type, or, for
+// an app, its component ID (apps are versioned each on its own).
+type rollbackCounter struct {
+	typ uint16
+	app string // component ID, for Applications images
+}
+
+func counterOf(pkg *image.Package) rollbackCounter {
+	c := rollbackCounter{typ: uint16(pkg.Metadata.Identity.Type)}
+	if pkg.Metadata.Identity.Type == image.ImageTypeApplications {
+		c.app = pkg.Metadata.Identity.ComponentID.String()
+	}
+	return c
+}
+
+func (c rollbackCounter) String() string {
+	if c.app != "" {
+		return "app:" + c.app
+	}
+	return image.ImageType(c.typ).String()
+}
+
+func (p *Pluton) counterValue(c rollbackCounter) uint32 {
+	if c.app != "" {
+		return p.fuses.AppRollbackCounter(c.app)
+	}
+	return p.fuses.RollbackCounter(c.typ)
+}
+
+func (p *Pluton) burnCounter(c rollbackCounter, v uint32) {
+	if v <= p.counterValue(c) {
+		return
+	}
+	if c.app != "" {
+		_ = p.fuses.BurnAppRollbackCounter(c.app, v)
+	} else {
+		_ = p.fuses.BurnRollbackCounter(c.typ, v)
+	}
+	p.tr.Emit(trace.Pluton, "fuse.burn", trace.Str("counter", c.String()), trace.Uint("value", uint64(v)))
+}
+
 // checkRollback refuses an image whose security version is below the fused
-// counter for its image type.
+// counter for its image type (an app: for its component).
 func (p *Pluton) checkRollback(pkg *image.Package) error {
-	t := uint16(pkg.Metadata.Identity.Type)
+	c := counterOf(pkg)
 	svn := pkg.Metadata.SecurityVersion()
-	if min := p.fuses.RollbackCounter(t); svn < min {
-		return fmt.Errorf("security version %d is below the anti-rollback counter %d for %s", svn, min, pkg.Metadata.Identity.Type)
+	if min := p.counterValue(c); svn < min {
+		return fmt.Errorf("security version %d is below the anti-rollback counter %d for %s", svn, min, c)
 	}
 	return nil
 }
@@ -352,23 +395,20 @@ func (p *Pluton) checkRollback(pkg *image.Package) error {
 // burnRollback raises the fused counter to a verified image's newer
 // security version, so older images are refused from now on.
 func (p *Pluton) burnRollback(pkg *image.Package) {
-	t := uint16(pkg.Metadata.Identity.Type)
+	c := counterOf(pkg)
 	svn := pkg.Metadata.SecurityVersion()
 	if p.trial {
 		// An update on trial: burning now would forbid the fallback.
-		if svn > p.fuses.RollbackCounter(t) && svn > p.deferred[t] {
+		if svn > p.counterValue(c) && svn > p.deferred[c] {
 			if p.deferred == nil {
-				p.deferred = map[uint16]uint32{}
+				p.deferred = map[rollbackCounter]uint32{}
 			}
-			p.deferred[t] = svn
-			p.tr.Emit(trace.Pluton, "fuse.defer", trace.Str("counter", pkg.Metadata.Identity.Type.String()), trace.Uint("value", uint64(svn)))
+			p.deferred[c] = svn
+			p.tr.Emit(trace.Pluton, "fuse.defer", trace.Str("counter", c.String()), trace.Uint("value", uint64(svn)))
 		}
 		return
 	}
-	if svn > p.fuses.RollbackCounter(t) {
-		_ = p.fuses.BurnRollbackCounter(t, svn)
-		p.tr.Emit(trace.Pluton, "fuse.burn", trace.Str("counter", pkg.Metadata.Identity.Type.String()), trace.Uint("value", uint64(svn)))
-	}
+	p.burnCounter(c, svn)
 }
 
 // measure appends to the measurement list (at most 20 entries).
@@ -419,19 +459,12 @@ func (p *Pluton) emitVerify(stage, by, copyName string, pkg *image.Package, ok b
 // commitRollback burns the counters a trial deferred, once the Security
 // Monitor has confirmed the update: from now on the old images are refused.
 func (p *Pluton) commitRollback() int {
-	types := make([]uint16, 0, len(p.deferred))
-	for t := range p.deferred {
-		types = append(types, t)
+	counters := slices.SortedFunc(maps.Keys(p.deferred), func(a, b rollbackCounter) int {
+		return strings.Compare(a.String(), b.String())
+	})
+	for _, c := range counters {
+		p.burnCounter(c, p.deferred[c])
 	}
-	slices.Sort(types)
-	for _, t := range types {
-		svn := p.deferred[t]
-		if svn > p.fuses.RollbackCounter(t) {
-			_ = p.fuses.BurnRollbackCounter(t, svn)
-			p.tr.Emit(trace.Pluton, "fuse.burn", trace.Str("counter", image.ImageType(t).String()), trace.Uint("value", uint64(svn)))
-		}
-	}
-	n := len(types)
 	p.trial, p.deferred = false, nil
-	return n
+	return len(counters)
 }

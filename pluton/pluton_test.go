@@ -230,6 +230,15 @@ func TestFusesPersistAndOnlyGoUp(t *testing.T) {
 	require.Equal(t, f.uds, g.uds)
 	require.Equal(t, f.RootKeyHash(), g.RootKeyHash())
 	require.EqualValues(t, 2, g.RollbackCounter(4))
+
+	const app = "da24e045-eb65-4f85-9654-8f843d5735a2"
+	require.NoError(t, f.BurnAppRollbackCounter(app, 3))
+	require.Error(t, f.BurnAppRollbackCounter(app, 2))
+	require.NoError(t, f.Save(path))
+	g, err = LoadFuses(path)
+	require.NoError(t, err)
+	require.EqualValues(t, 3, g.AppRollbackCounter(app))
+	require.Zero(t, g.AppRollbackCounter("0b7a3c5e-2d41-4a8e-9f3c-7e5d1a2b4c60"), "apps are counted each on its own")
 	require.NotEqual(t, Manufacture(3, [32]byte{}).uds, Manufacture(4, [32]byte{}).uds)
 
 	require.NoError(t, os.WriteFile(path, []byte(`{"uds":"zz"}`), 0o600))

@@ -61,6 +61,7 @@ func buildDate() (uint64, error) {
 func newPackAppCmd() *cobra.Command {
 	var manifestPath, wasmPath, keyPath, out string
 	var temporary bool
+	var appSVN uint32
 	c := &cobra.Command{
 		Use:   "pack-app --manifest app_manifest.json --wasm app.wasm --key KEY -o app.imagepackage",
 		Short: "Pack and sign a WASM app and its manifest as an image package",
@@ -85,7 +86,7 @@ references must already be resolved. SOURCE_DATE_EPOCH fixes the build date.`,
 			if err != nil {
 				return err
 			}
-			pkg, m, err := packApp(appPackage{ManifestPath: manifestPath, Manifest: mb, Wasm: wasm, Key: key, Temporary: temporary})
+			pkg, m, err := packApp(appPackage{ManifestPath: manifestPath, Manifest: mb, Wasm: wasm, Key: key, Temporary: temporary, SVN: appSVN})
 			if err != nil {
 				return err
 			}
@@ -102,6 +103,7 @@ references must already be resolved. SOURCE_DATE_EPOCH fixes the build date.`,
 	f.StringVar(&keyPath, "key", "", "PEM private key that signs the package")
 	f.StringVarP(&out, "output", "o", "", "output image package")
 	f.BoolVar(&temporary, "temporary", false, "mark the package as under development (TP section)")
+	f.Uint32Var(&appSVN, "svn", 0, "security version for anti-rollback (RV section; 0 writes none): once a device runs it, older versions of the app are refused")
 	return c
 }
 
@@ -112,7 +114,8 @@ type appPackage struct {
 	Wasm         []byte       // the app's WASM module
 	Files        []image.File // further files, such as resources/...
 	Key          *ecdsa.PrivateKey
-	Temporary    bool // mark the package as under development (TP section)
+	Temporary    bool   // mark the package as under development (TP section)
+	SVN          uint32 // security version for anti-rollback (RV section; 0: none)
 }
 
 // packApp validates the manifest as the device will and builds the signed
@@ -141,6 +144,7 @@ func packApp(p appPackage) ([]byte, *manifest.Manifest, error) {
 		ComponentID: cid, Name: m.Name, Key: p.Key, BuildDate: date,
 		Files: append(files, p.Files...),
 	}
+	opts.SVN = p.SVN
 	if p.Temporary {
 		opts.Temporary = 2 // UnderDevelopment
 	}
