@@ -73,6 +73,27 @@ func FuzzPayloads(f *testing.F) {
 		if v, err := plutonmsg.UnmarshalSignRequest(b); err == nil {
 			check("SignRequest", v.Marshal(), nil)
 		}
+		if v, err := plutonmsg.UnmarshalCapabilities(b); err == nil {
+			check("Capabilities", plutonmsg.MarshalCapabilities(v), nil)
+		}
+		if v, err := secmonmsg.UnmarshalTelemetryRead(b); err == nil {
+			check("TelemetryRead", v.Marshal(), nil)
+		}
+		if v, err := secmonmsg.UnmarshalTelemetryRecords(b); err == nil {
+			check("TelemetryRecords", secmonmsg.MarshalTelemetryRecords(v), nil)
+		}
+		if v, err := secmonmsg.UnmarshalTelemetryAppended(b); err == nil {
+			check("TelemetryAppended", v.Marshal(), nil)
+		}
+		if v, err := secmonmsg.UnmarshalStage(b); err == nil {
+			check("Stage", v.Marshal(), nil)
+		}
+		if v, err := secmonmsg.UnmarshalInstalled(b); err == nil {
+			check("Installed", v.Marshal(), nil)
+		}
+		if v, err := kernelmsg.UnmarshalErrorRecord(b); err == nil {
+			check("ErrorRecord", v.Marshal(), nil)
+		}
 		if v, err := secmonmsg.UnmarshalPeripheral(b); err == nil {
 			check("Peripheral", v.Marshal(), nil)
 		}
