@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/sphere-emu/sphere-emu/attest"
+	"github.com/sphere-emu/sphere-emu/image"
 	"github.com/sphere-emu/sphere-emu/service"
 	"github.com/sphere-emu/sphere-emu/service/api"
 )
@@ -168,6 +169,58 @@ func FuzzTelemetryBody(f *testing.F) {
 		recs, err := fx.s.ListTelemetry("", 1)
 		if err != nil || len(recs) != 1 || recs[0].ID != acc.ID || !bytes.Equal(recs[0].Body, body) {
 			t.Fatalf("stored %q, listed %v (%v)", body, recs, err)
+		}
+	})
+}
+
+// FuzzImageDownload: any digest a claimed device asks for is either one of
+// the images it may have or a clean refusal; a delivered package is the
+// one with that digest.
+func FuzzImageDownload(f *testing.F) {
+	fx := newFixture(f) // its tenant holds the blink image
+	ims, err := fx.s.ListImages("")
+	if err != nil || len(ims) == 0 {
+		f.Fatalf("the fixture has no image: %v", err)
+	}
+	known, _ := hex.DecodeString(ims[0].Digest)
+	f.Add(known)
+	f.Add(make([]byte, 32))
+	f.Add([]byte{1, 2, 3})
+	f.Fuzz(func(t *testing.T, digest []byte) {
+		pkg, err := fx.s.ImagePackage(fx.dev.ID(), digest)
+		if err != nil {
+			if !errors.Is(err, service.ErrInvalid) && !errors.Is(err, service.ErrNotFound) {
+				t.Fatalf("error %v is neither ErrInvalid nor ErrNotFound", err)
+			}
+			return
+		}
+		p, err := image.ParsePackage(pkg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := p.Digest()
+		if !bytes.Equal(d[:], digest) {
+			t.Fatalf("asked for %x, got %x", digest, d)
+		}
+	})
+}
+
+// FuzzUpdateCheck: any update-check body parses or is refused as
+// ErrInvalid; a parsed one is answered.
+func FuzzUpdateCheck(f *testing.F) {
+	fx := newFixture(f)
+	f.Add([]byte(`{"osVersion":"26.11","installed":["AAEC"]}`))
+	f.Add([]byte(`{}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var check api.UpdateCheck
+		if err := service.DecodeJSON(body, &check); err != nil {
+			if !errors.Is(err, service.ErrInvalid) {
+				t.Fatalf("error %v is not ErrInvalid", err)
+			}
+			return
+		}
+		if _, err := fx.s.Updates(fx.dev.ID(), check); err != nil {
+			t.Fatalf("a parsed check was not answered: %v", err)
 		}
 	})
 }
