@@ -16,6 +16,7 @@ import (
 	sphereemu "github.com/sphere-emu/sphere-emu"
 	"github.com/sphere-emu/sphere-emu/appcore"
 	"github.com/sphere-emu/sphere-emu/device/devicemsg"
+	"github.com/sphere-emu/sphere-emu/glitch"
 	"github.com/sphere-emu/sphere-emu/hw"
 	"github.com/sphere-emu/sphere-emu/image"
 	"github.com/sphere-emu/sphere-emu/kernel"
@@ -55,6 +56,9 @@ type Config struct {
 	// crashes, with back-off, as the real OS does; without it the run stops
 	// at the app's first exit.
 	RestartApps bool
+	// Glitch, if set, glitches the security decisions it chooses (fault
+	// injection: package glitch names them).
+	Glitch glitch.Injector
 	// Service connects the device's OS to a security service (attestation,
 	// certificates, error reports); nil: the device is offline.
 	Service *kernel.ServiceLink
@@ -183,7 +187,7 @@ func New(cfg Config) (*Device, error) {
 func (d *Device) start() {
 	cfg := d.cfg
 	d.ep = d.bus.Open(mailbox.Device, 0)
-	d.pluton = pluton.New(pluton.Config{Fuses: d.fuses, Flash: d.flash, Bus: d.bus, Tracer: d.tr})
+	d.pluton = pluton.New(pluton.Config{Fuses: d.fuses, Flash: d.flash, Bus: d.bus, Tracer: d.tr, Glitch: cfg.Glitch})
 	d.secmon = secmon.New(secmon.Config{Flash: d.flash, Bus: d.bus, Tracer: d.tr})
 	// The real-time cores and their links to the A7, reset at every boot.
 	var links [2]kernel.RTLink
@@ -207,7 +211,7 @@ func (d *Device) start() {
 		}
 		c = rtcore.New(rtcore.Config{Core: core, Bus: d.bus, Tracer: d.tr,
 			Mailbox: mb, GPT: gpt, WDT: wdt, UART: hw.NewM4UART(core, d.tr), IO: d.board, Shared: shared,
-			IRQLines: lines, Cache: cfg.Cache})
+			IRQLines: lines, Cache: cfg.Cache, Glitch: cfg.Glitch})
 		mb.OnM4IRQ(c.Interrupt)
 		gpt.OnIRQ(c.Interrupt)
 		wdt.OnExpire(c.WatchdogExpired)

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/sphere-emu/sphere-emu/attest"
+	"github.com/sphere-emu/sphere-emu/glitch"
 	"github.com/sphere-emu/sphere-emu/image"
 	"github.com/sphere-emu/sphere-emu/mailbox"
 	"github.com/sphere-emu/sphere-emu/pluton/plutonmsg"
@@ -56,8 +57,12 @@ func (p *Pluton) checkCapabilityFile(raw []byte) ([]uint16, error) {
 		return nil, err
 	}
 	id := publicXY(&p.identity.PublicKey)
+	var mismatch error
 	if !bytes.Equal(c.DeviceID[:], id[:]) {
-		return nil, fmt.Errorf("the capability file is for device %x…, not this one", c.DeviceID[:8])
+		mismatch = fmt.Errorf("the capability file is for device %x…, not this one", c.DeviceID[:8])
+	}
+	if err := p.glitched(glitch.PlutonCapability, pkg, mismatch); err != nil {
+		return nil, err
 	}
 	return c.Capabilities, nil
 }

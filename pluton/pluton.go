@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/sphere-emu/sphere-emu/device/devicemsg"
+	"github.com/sphere-emu/sphere-emu/glitch"
 	"github.com/sphere-emu/sphere-emu/image"
 	"github.com/sphere-emu/sphere-emu/mailbox"
 	"github.com/sphere-emu/sphere-emu/pluton/plutonmsg"
@@ -48,6 +49,8 @@ type Config struct {
 	Flash  FlashReader
 	Bus    *mailbox.Bus
 	Tracer *trace.Tracer
+	// Glitch, if set, may glitch Pluton's security decisions (fault injection).
+	Glitch glitch.Injector
 }
 
 // Pluton is the security subsystem of one device.
@@ -75,12 +78,13 @@ type Pluton struct {
 	deferred map[rollbackCounter]uint32
 	// capabilities are those the device's capability file grants (read at boot).
 	capabilities []uint16
+	glitch       glitch.Injector
 	rng          interface{ Read([]byte) (int, error) }
 }
 
 // New builds Pluton and opens its mailbox endpoint.
 func New(c Config) *Pluton {
-	p := &Pluton{fuses: c.Fuses, flash: c.Flash, tr: c.Tracer}
+	p := &Pluton{fuses: c.Fuses, flash: c.Flash, tr: c.Tracer, glitch: c.Glitch}
 	p.ep = c.Bus.Open(mailbox.Pluton, 0)
 	p.identity = deriveKey(p.fuses.uds[:], "sphere-emu/pluton/identity")
 	p.general = deriveKey(p.fuses.uds[:], "sphere-emu/pluton/general")
@@ -308,16 +312,37 @@ func (p *Pluton) verify(raw []byte, want image.ImageType, usage image.KeyUsage) 
 		return pkg, m, fmt.Errorf("image type %s where %s was expected", pkg.Metadata.Identity.Type, want)
 	}
 	key, err := p.signer(pkg, usage)
-	if err != nil {
+	if err == nil {
+		err = pkg.VerifySignature(key)
+	}
+	if err = p.glitched(glitch.PlutonSignature, pkg, err); err != nil {
 		return pkg, m, err
 	}
-	if err := pkg.VerifySignature(key); err != nil {
-		return pkg, m, err
-	}
-	if err := p.checkRollback(pkg); err != nil {
+	if err = p.glitched(glitch.PlutonRollback, pkg, p.checkRollback(pkg)); err != nil {
 		return pkg, m, err
 	}
 	return pkg, m, nil
+}
+
+// glitched applies a fault's glitch, if one hits this decision, to a
+// check's outcome, and traces it: the decision Pluton acts on may then
+// differ from what the check found.
+func (p *Pluton) glitched(point glitch.Point, pkg *image.Package, err error) error {
+	detail := pkg.Metadata.Identity.Type.String() + ":" + pkg.Metadata.Identity.ComponentID.String()
+	e := p.glitch.At(point, detail)
+	if e == glitch.None {
+		return err
+	}
+	passes := e.Passes(err == nil)
+	p.tr.Emit(trace.Pluton, "glitch.apply", trace.Str("point", string(point)), trace.Str("effect", e.String()),
+		trace.Str("detail", detail), trace.Bool("found_ok", err == nil), trace.Bool("acted_ok", passes))
+	if passes {
+		return nil
+	}
+	if err == nil {
+		err = fmt.Errorf("%s failed (glitched)", point)
+	}
+	return err
 }
 
 func (p *Pluton) signer(pkg *image.Package, usage image.KeyUsage) (*ecdsa.PublicKey, error) {

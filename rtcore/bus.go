@@ -9,6 +9,7 @@ import (
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/sys"
 
+	"github.com/sphere-emu/sphere-emu/glitch"
 	"github.com/sphere-emu/sphere-emu/rtcore/rtcoremsg"
 	"github.com/sphere-emu/sphere-emu/trace"
 )
@@ -146,6 +147,20 @@ func (c *Core) allowed(addr, n uint32, access uint8) (string, bool) {
 
 func (c *Core) check(addr, n uint32, access uint8, verb string) {
 	region, ok := c.allowed(addr, n, access)
+	if g := c.cfg.Glitch; g != nil {
+		if e := g.At(glitch.RTFirewall, fmt.Sprintf("%s %#08x", verb, addr)); e != glitch.None {
+			found := region != "" && ok
+			acted := e.Passes(found)
+			c.tr.Emit(c.dom, "glitch.apply", trace.Str("point", string(glitch.RTFirewall)), trace.Str("effect", e.String()),
+				trace.Str("detail", fmt.Sprintf("%s %#08x", verb, addr)), trace.Bool("found_ok", found), trace.Bool("acted_ok", acted))
+			if acted {
+				return
+			}
+			if found {
+				c.fault(addr, verb, "the firewall check failed (glitched)")
+			}
+		}
+	}
 	switch {
 	case region == "":
 		c.fault(addr, verb, "no region of this core's firewall maps it")

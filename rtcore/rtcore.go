@@ -18,6 +18,7 @@ import (
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/sphere-emu/sphere-emu/fuel"
+	"github.com/sphere-emu/sphere-emu/glitch"
 	"github.com/sphere-emu/sphere-emu/hw"
 	"github.com/sphere-emu/sphere-emu/mailbox"
 	"github.com/sphere-emu/sphere-emu/rtcore/rtcoremsg"
@@ -94,6 +95,8 @@ type Config struct {
 	// IRQLines reports the level of each interrupt line wired to the NVIC.
 	IRQLines map[int]func() bool
 	Cache    wazero.CompilationCache
+	// Glitch, if set, may glitch the core's firewall checks (fault injection).
+	Glitch glitch.Injector
 }
 
 // Core is one real-time core.
