@@ -16,6 +16,7 @@ import (
 	sphereemu "github.com/sphere-emu/sphere-emu"
 	"github.com/sphere-emu/sphere-emu/appcore"
 	"github.com/sphere-emu/sphere-emu/device/devicemsg"
+	"github.com/sphere-emu/sphere-emu/fault"
 	"github.com/sphere-emu/sphere-emu/glitch"
 	"github.com/sphere-emu/sphere-emu/hw"
 	"github.com/sphere-emu/sphere-emu/image"
@@ -71,6 +72,9 @@ type Config struct {
 	// gateway): every boot's kernel answers the requests it queues; nil:
 	// no REST API.
 	Gateway *kernel.Gateway
+	// Faults, if set, is armed at power-on, before any domain runs
+	// (fault.Apply; docs/faults.md).
+	Faults *fault.Plan
 }
 
 // Result says how a run ended.
@@ -177,6 +181,11 @@ func New(cfg Config) (*Device, error) {
 		d.sim.Stop("panic")
 	})
 	tr.Emit(trace.Device, "power.on", trace.Uint("seed", cfg.Seed), trace.Int("flash_bytes", int64(len(cfg.Image))), trace.Bool("flash_state", restored))
+	if cfg.Faults != nil {
+		if err := fault.Apply(cfg.Faults, d); err != nil {
+			return nil, fmt.Errorf("device: fault plan: %w", err)
+		}
+	}
 	d.start()
 	return d, nil
 }

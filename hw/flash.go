@@ -47,6 +47,10 @@ var ErrFlashFault = errors.New("flash: operation did not complete")
 // SetOpHook installs h, called before every program and erase (nil removes it).
 func (f *Flash) SetOpHook(h func(FlashOp) FlashOutcome) { f.hook = h }
 
+// OpHook returns the installed hook (nil if none), so a new hook can
+// compose with it.
+func (f *Flash) OpHook() func(FlashOp) FlashOutcome { return f.hook }
+
 // Ops returns how many program and erase operations the part has seen.
 func (f *Flash) Ops() uint64 { return f.ops }
 

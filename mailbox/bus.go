@@ -69,6 +69,37 @@ func NewBus(s *sim.Sim, tr *trace.Tracer) *Bus {
 // SetTap installs a tap on every message (nil removes it).
 func (b *Bus) SetTap(t Tap) { b.tap = t }
 
+// Tap returns the installed tap (nil if none), so a new tap can compose
+// with it.
+func (b *Bus) Tap() Tap { return b.tap }
+
+// Deliver puts raw message bytes into to's FIFO now, as if they had
+// arrived on the link from from, bypassing the tap and the mbox.send
+// event: fault injection uses it to duplicate or delay a message. It fails
+// when there is no such link, the receiver is off or its FIFO is full.
+func (b *Bus) Deliver(from, to Addr, raw []byte) error {
+	if !b.Linked(from, to) {
+		return fmt.Errorf("%w: %s to %s", ErrNoLink, from, to)
+	}
+	dst := b.eps[to]
+	switch {
+	case dst == nil:
+		return fmt.Errorf("%w: %s", ErrNoEndpoint, to)
+	case dst.fifo.len() >= dst.depth:
+		return fmt.Errorf("%w: %s (%d entries)", ErrFull, to, dst.depth)
+	}
+	ready := b.sim.Now() + LatencyPerMessage + LatencyPerByte*int64(len(raw))
+	if ready < dst.lastIn {
+		ready = dst.lastIn
+	}
+	dst.lastIn = ready
+	dst.fifo.push(entry{src: from, ready: ready, b: raw})
+	if dst.owner != nil {
+		b.sim.Schedule(ready, dst.owner.WakeFunc())
+	}
+	return nil
+}
+
 // Linked reports whether from may send to to.
 func (b *Bus) Linked(from, to Addr) bool {
 	return from.Valid() && to.Valid() && b.links[from][to]

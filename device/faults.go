@@ -1,0 +1,22 @@
+package device
+
+import (
+	"github.com/sphere-emu/sphere-emu/mailbox"
+	"github.com/sphere-emu/sphere-emu/trace"
+)
+
+// CutPower cuts the power now, for fault injection (package fault): every
+// domain stops, power.cut is emitted with fields, and when offFor >= 0 the
+// chip comes out of reset offFor later (power.reset "power cut") with
+// whatever flash, fuses and storage then hold; with offFor < 0 it stays
+// off. Call it from a scheduler event (sim.Schedule), never from a domain.
+func (d *Device) CutPower(offFor int64, fields ...trace.Field) {
+	d.sim.Shutdown()
+	for _, a := range []mailbox.Addr{mailbox.Pluton, mailbox.Secmon, mailbox.Kernel, mailbox.Appcore, mailbox.Device, mailbox.RTCore0, mailbox.RTCore1} {
+		d.bus.Close(a)
+	}
+	d.tr.Emit(trace.Device, "power.cut", fields...)
+	if offFor >= 0 {
+		d.restart(offFor, "power cut")
+	}
+}

@@ -1,0 +1,442 @@
+// Package fault injects faults into an emulated device from a plan: a list
+// of faults, each a trigger (a virtual time, or the Nth occurrence of a
+// trace event matching a filter, optionally with a probability drawn from
+// the run's seed) and an action (a power cut, a flash bit flip or failing
+// flash region, a mailbox message dropped, duplicated, delayed, truncated or
+// bit-flipped in flight, a stuck ADC channel, the network going down).
+//
+// A plan is the same as Go values, as JSON and as YAML; docs/faults.md is
+// the schema. Every injected fault emits a fault.inject trace event, so the
+// same image, seed and plan give a byte-identical trace.
+package fault
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/sphere-emu/sphere-emu/mailbox"
+)
+
+// Plan is a list of faults.
+type Plan struct {
+	Faults []Fault `json:"faults,omitempty"`
+}
+
+// Fault is one trigger and one action.
+type Fault struct {
+	// Name is an optional label, repeated in the fault.inject event.
+	Name    string  `json:"name,omitempty"`
+	Trigger Trigger `json:"trigger"`
+	Action  Action  `json:"action"`
+}
+
+// Trigger says when a fault fires. Exactly one of At and On is set. A fault
+// fires at most once.
+type Trigger struct {
+	// At fires at this virtual time (0 = at power-on, before any domain runs).
+	At *Duration `json:"at,omitempty"`
+	// On fires at the Nth occurrence of a matching event.
+	On *EventFilter `json:"on,omitempty"`
+	// Probability, if not 0, makes each candidate occurrence (the At time,
+	// or each matching event from the Nth on) fire with this probability,
+	// drawn from the run's seed; the first success fires the fault.
+	Probability float64 `json:"probability,omitempty"`
+}
+
+// EventFilter matches trace events.
+type EventFilter struct {
+	// Event is the event name, e.g. "stage.verify" or "mbox.send"; the
+	// pseudo-event "flash.op" is every flash program or erase (fields
+	// "erase", "offset", "length"), observed from the part itself.
+	Event string `json:"event"`
+	// Dom, if set, is the emitting domain ("pluton", "kernel", "hw", ...).
+	Dom string `json:"dom,omitempty"`
+	// Fields must all equal the event's fields as text.
+	Fields map[string]string `json:"fields,omitempty"`
+	// Nth is the occurrence that fires (1 = the first; 0 means 1).
+	Nth int `json:"nth,omitempty"`
+}
+
+// Action is what a fault does; exactly one field is set.
+type Action struct {
+	Power      *PowerAction      `json:"power,omitempty"`
+	Flash      *FlashAction      `json:"flash,omitempty"`
+	Message    *MessageAction    `json:"message,omitempty"`
+	Peripheral *PeripheralAction `json:"peripheral,omitempty"`
+}
+
+// PowerAction cuts the power.
+type PowerAction struct {
+	// FlashOp, if not 0, cuts during the FlashOp-th flash operation from
+	// when the fault fires (1 = the next): that operation is torn half-way,
+	// as device.CutPowerAtFlashOp does. 0 cuts now.
+	FlashOp uint64 `json:"flash_op,omitempty"`
+	// OffFor, if set, powers the device on again this long after the cut;
+	// unset, it stays off.
+	OffFor *Duration `json:"off_for,omitempty"`
+}
+
+// FlashAction damages the flash part; exactly one field is set.
+type FlashAction struct {
+	Flip *BitFlip    `json:"flip,omitempty"`
+	Fail *FailRegion `json:"fail,omitempty"`
+}
+
+// Bit flip modes.
+const (
+	ModeToggle = "toggle" // the bit inverts (the default)
+	ModeSet0   = "set0"   // the bit reads 0
+	ModeSet1   = "set1"   // the bit reads 1
+)
+
+// BitFlip changes one bit of flash.
+type BitFlip struct {
+	// Partition names a partition as image.PartitionNames does ("kernel",
+	// "app0", "secmon-backup", ...), found in the locator table the flash
+	// holds when the fault fires; Offset is then relative to its start and
+	// must lie inside it. Without Partition, Offset is absolute.
+	Partition string `json:"partition,omitempty"`
+	Offset    uint32 `json:"offset"`
+	// Bit is the bit number 0–7; nil picks one from the run's seed.
+	Bit  *int   `json:"bit,omitempty"`
+	Mode string `json:"mode,omitempty"`
+}
+
+// Operations a failing region refuses.
+const (
+	OpsBoth    = "both"
+	OpsProgram = "program"
+	OpsErase   = "erase"
+)
+
+// FailRegion makes program and/or erase operations on a region fail (a
+// worn or locked region) from when the fault fires.
+type FailRegion struct {
+	// Partition and Offset as in BitFlip.
+	Partition string `json:"partition,omitempty"`
+	Offset    uint32 `json:"offset,omitempty"`
+	// Length is the region's size; 0 means to the end of the partition
+	// (with Partition) or of the part.
+	Length uint32 `json:"length,omitempty"`
+	// Ops is "both" (the default), "program" or "erase".
+	Ops string `json:"ops,omitempty"`
+}
+
+// Message operations.
+const (
+	MsgDrop      = "drop"
+	MsgDuplicate = "duplicate"
+	MsgDelay     = "delay"
+	MsgTruncate  = "truncate"
+	MsgFlip      = "flip"
+)
+
+// MessageAction tampers with the next mailbox message(s) in flight that
+// match From, To and Kind (each optional) after the fault fires.
+type MessageAction struct {
+	From string `json:"from,omitempty"` // sender domain, e.g. "kernel"
+	To   string `json:"to,omitempty"`   // receiver domain
+	Kind string `json:"kind,omitempty"` // kind name as in mbox.send, e.g. "secmon.WriteFlash"
+	// Op is drop, duplicate, delay, truncate or flip.
+	Op string `json:"op"`
+	// Delay (op delay) is how much later the message arrives.
+	Delay *Duration `json:"delay,omitempty"`
+	// Length (op truncate) is how many bytes of the message, header
+	// included, arrive; nil keeps half.
+	Length *int `json:"length,omitempty"`
+	// Offset and Bit (op flip) choose the bit of the message, header
+	// included (offset modulo the message's length); nil picks from the
+	// run's seed.
+	Offset *int `json:"offset,omitempty"`
+	Bit    *int `json:"bit,omitempty"`
+	// Count is how many matching messages are hit (0 means 1).
+	Count int `json:"count,omitempty"`
+}
+
+// Network states.
+const (
+	NetDown = "down"
+	NetUp   = "up"
+)
+
+// PeripheralAction changes the board; exactly one field is set.
+type PeripheralAction struct {
+	// ADC sticks a channel at a voltage (until something sets it again).
+	ADC *ADCStuck `json:"adc,omitempty"`
+	// Network takes the network around the device "down" or "up".
+	Network string `json:"network,omitempty"`
+}
+
+// ADCStuck is an ADC channel stuck at a voltage.
+type ADCStuck struct {
+	Channel int     `json:"channel"`
+	Volts   float64 `json:"volts"`
+}
+
+// Duration is a virtual duration or time in nanoseconds. In JSON and YAML
+// it is an integer of nanoseconds or a string such as "1.5s" or "200ms".
+type Duration int64
+
+// D returns a pointer to a Duration, for plans written in Go.
+func D(ns int64) *Duration { d := Duration(ns); return &d }
+
+// Int returns a pointer to v, for plans written in Go.
+func Int(v int) *int { return &v }
+
+// MarshalJSON writes d as a Go duration string.
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return []byte(`"` + time.Duration(d).String() + `"`), nil
+}
+
+func (d Duration) String() string { return time.Duration(d).String() }
+
+// Validate checks a plan, wherever it came from; errors name the path of
+// the bad value, e.g. "faults[2].action.flash.flip.bit: 9 is not 0–7".
+func (p *Plan) Validate() error {
+	if p == nil {
+		return nil
+	}
+	for i := range p.Faults {
+		if err := p.Faults[i].validate(fmt.Sprintf("faults[%d]", i)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func pathErr(path, format string, args ...any) error {
+	return fmt.Errorf("%s: %s", path, fmt.Sprintf(format, args...))
+}
+
+func (f *Fault) validate(path string) error {
+	t := &f.Trigger
+	tp := path + ".trigger"
+	switch {
+	case t.At == nil && t.On == nil:
+		return pathErr(tp, "want one of at or on")
+	case t.At != nil && t.On != nil:
+		return pathErr(tp, "want one of at or on, not both")
+	}
+	if t.At != nil && *t.At < 0 {
+		return pathErr(tp+".at", "%d is negative", int64(*t.At))
+	}
+	if !(t.Probability >= 0 && t.Probability <= 1) {
+		return pathErr(tp+".probability", "%v is not in 0..1", t.Probability)
+	}
+	if o := t.On; o != nil {
+		if o.Event == "" {
+			return pathErr(tp+".on.event", "missing")
+		}
+		if o.Nth < 0 {
+			return pathErr(tp+".on.nth", "%d is negative", o.Nth)
+		}
+	}
+	a := &f.Action
+	ap := path + ".action"
+	n := 0
+	for _, set := range []bool{a.Power != nil, a.Flash != nil, a.Message != nil, a.Peripheral != nil} {
+		if set {
+			n++
+		}
+	}
+	if n != 1 {
+		return pathErr(ap, "want exactly one of power, flash, message, peripheral (got %d)", n)
+	}
+	switch {
+	case a.Power != nil:
+		if a.Power.OffFor != nil && *a.Power.OffFor < 0 {
+			return pathErr(ap+".power.off_for", "%d is negative", int64(*a.Power.OffFor))
+		}
+	case a.Flash != nil:
+		return a.Flash.validate(ap + ".flash")
+	case a.Message != nil:
+		return a.Message.validate(ap + ".message")
+	case a.Peripheral != nil:
+		return a.Peripheral.validate(ap + ".peripheral")
+	}
+	return nil
+}
+
+func checkBit(path string, b *int) error {
+	if b != nil && (*b < 0 || *b > 7) {
+		return pathErr(path, "%d is not 0–7", *b)
+	}
+	return nil
+}
+
+func (fa *FlashAction) validate(path string) error {
+	switch {
+	case (fa.Flip == nil) == (fa.Fail == nil):
+		return pathErr(path, "want exactly one of flip or fail")
+	case fa.Flip != nil:
+		if err := checkBit(path+".flip.bit", fa.Flip.Bit); err != nil {
+			return err
+		}
+		switch fa.Flip.Mode {
+		case "", ModeToggle, ModeSet0, ModeSet1:
+		default:
+			return pathErr(path+".flip.mode", "%q is not toggle, set0 or set1", fa.Flip.Mode)
+		}
+	default:
+		switch fa.Fail.Ops {
+		case "", OpsBoth, OpsProgram, OpsErase:
+		default:
+			return pathErr(path+".fail.ops", "%q is not both, program or erase", fa.Fail.Ops)
+		}
+		if uint64(fa.Fail.Offset)+uint64(fa.Fail.Length) > math.MaxUint32 {
+			return pathErr(path+".fail.length", "region %#x+%#x passes 4 GiB", fa.Fail.Offset, fa.Fail.Length)
+		}
+	}
+	return nil
+}
+
+func checkAddr(path, name string) error {
+	if name == "" {
+		return nil
+	}
+	if _, ok := parseAddr(name); !ok {
+		return pathErr(path, "%q is not a domain (%s)", name, strings.Join(addrNames(), ", "))
+	}
+	return nil
+}
+
+// parseAddr returns the mailbox address of a domain name.
+func parseAddr(name string) (mailbox.Addr, bool) {
+	for a := mailbox.Addr(1); a.Valid(); a++ {
+		if a.String() == name {
+			return a, true
+		}
+	}
+	return 0, false
+}
+
+func addrNames() []string {
+	var out []string
+	for a := mailbox.Addr(1); a.Valid(); a++ {
+		out = append(out, a.String())
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (m *MessageAction) validate(path string) error {
+	if err := checkAddr(path+".from", m.From); err != nil {
+		return err
+	}
+	if err := checkAddr(path+".to", m.To); err != nil {
+		return err
+	}
+	if m.Count < 0 {
+		return pathErr(path+".count", "%d is negative", m.Count)
+	}
+	extra := func(name string, set bool) error {
+		if set {
+			return pathErr(path+"."+name, "not used by op %s", m.Op)
+		}
+		return nil
+	}
+	var err error
+	switch m.Op {
+	case MsgDrop, MsgDuplicate:
+		err = errors1(extra("delay", m.Delay != nil), extra("length", m.Length != nil), extra("offset", m.Offset != nil), extra("bit", m.Bit != nil))
+	case MsgDelay:
+		if m.Delay == nil {
+			return pathErr(path+".delay", "missing (op delay)")
+		}
+		if *m.Delay < 0 {
+			return pathErr(path+".delay", "%d is negative", int64(*m.Delay))
+		}
+		err = errors1(extra("length", m.Length != nil), extra("offset", m.Offset != nil), extra("bit", m.Bit != nil))
+	case MsgTruncate:
+		if m.Length != nil && *m.Length < 0 {
+			return pathErr(path+".length", "%d is negative", *m.Length)
+		}
+		err = errors1(extra("delay", m.Delay != nil), extra("offset", m.Offset != nil), extra("bit", m.Bit != nil))
+	case MsgFlip:
+		if m.Offset != nil && *m.Offset < 0 {
+			return pathErr(path+".offset", "%d is negative", *m.Offset)
+		}
+		if err := checkBit(path+".bit", m.Bit); err != nil {
+			return err
+		}
+		err = errors1(extra("delay", m.Delay != nil), extra("length", m.Length != nil))
+	case "":
+		return pathErr(path+".op", "missing (drop, duplicate, delay, truncate or flip)")
+	default:
+		return pathErr(path+".op", "%q is not drop, duplicate, delay, truncate or flip", m.Op)
+	}
+	return err
+}
+
+// errors1 returns the first non-nil error.
+func errors1(errs ...error) error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+func (pa *PeripheralAction) validate(path string) error {
+	switch {
+	case (pa.ADC == nil) == (pa.Network == ""):
+		return pathErr(path, "want exactly one of adc or network")
+	case pa.ADC != nil:
+		if pa.ADC.Channel < 0 || pa.ADC.Channel > 7 {
+			return pathErr(path+".adc.channel", "%d is not 0–7", pa.ADC.Channel)
+		}
+		if math.IsNaN(pa.ADC.Volts) || math.IsInf(pa.ADC.Volts, 0) || pa.ADC.Volts < -100 || pa.ADC.Volts > 100 {
+			return pathErr(path+".adc.volts", "%v is out of range (-100..100)", pa.ADC.Volts)
+		}
+	default:
+		if pa.Network != NetDown && pa.Network != NetUp {
+			return pathErr(path+".network", "%q is not down or up", pa.Network)
+		}
+	}
+	return nil
+}
+
+// describe returns a short text of a trigger, for fault.inject.
+func (t *Trigger) describe() string {
+	var s string
+	if t.At != nil {
+		s = "at " + t.At.String()
+	} else {
+		o := t.On
+		nth := max(o.Nth, 1)
+		s = fmt.Sprintf("on %s %s", ordinal(nth), o.Event)
+		if o.Dom != "" {
+			s += " by " + o.Dom
+		}
+		keys := make([]string, 0, len(o.Fields))
+		for k := range o.Fields {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			s += fmt.Sprintf(" %s=%s", k, o.Fields[k])
+		}
+	}
+	if t.Probability != 0 {
+		s += fmt.Sprintf(" with probability %v", t.Probability)
+	}
+	return s
+}
+
+func ordinal(n int) string {
+	suf := "th"
+	switch {
+	case n%100 >= 11 && n%100 <= 13:
+	case n%10 == 1:
+		suf = "st"
+	case n%10 == 2:
+		suf = "nd"
+	case n%10 == 3:
+		suf = "rd"
+	}
+	return fmt.Sprintf("%d%s", n, suf)
+}
