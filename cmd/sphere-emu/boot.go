@@ -12,6 +12,7 @@ import (
 
 	sphereemu "github.com/sphere-emu/sphere-emu"
 	"github.com/sphere-emu/sphere-emu/device"
+	"github.com/sphere-emu/sphere-emu/fault"
 	"github.com/sphere-emu/sphere-emu/hw"
 	"github.com/sphere-emu/sphere-emu/kernel"
 	"github.com/sphere-emu/sphere-emu/scenario"
@@ -38,6 +39,7 @@ func newBootCmd() *cobra.Command {
 		svcData    string
 		restAddr   string
 		restData   string
+		faultsF    string
 	)
 	c := &cobra.Command{
 		Use:   "boot [IMAGE]",
@@ -127,6 +129,12 @@ Exit status:
 			if !quiet {
 				fmt.Fprintf(out, "sphere-emu: booting %s for %s of virtual time (seed %d)\n", name, forDur, seed)
 			}
+			var plan *fault.Plan
+			if faultsF != "" {
+				if plan, err = fault.Load(faultsF); err != nil {
+					return &codeError{exitUsage, err}
+				}
+			}
 			var gw *kernel.Gateway
 			if restAddr != "" {
 				gw = kernel.NewGateway()
@@ -136,7 +144,7 @@ Exit status:
 			d, err := device.New(device.Config{
 				Image: img, Seed: seed, DeviceSeed: deviceSeed, StateDir: stateDir,
 				Cache: cache, Sinks: sinks, RestartApps: restart, Service: link, Net: appNet,
-				Gateway: gw,
+				Gateway: gw, Faults: plan,
 			})
 			if err != nil {
 				return err
@@ -203,6 +211,7 @@ Exit status:
 	f.StringVar(&svcCA, "service-ca", "", "the service CA certificate `FILE` the device trusts")
 	f.StringVar(&svcData, "service-data", "", "take --service and --service-ca from the data `DIR` of a running `sphere-emu service`")
 	f.StringVar(&restAddr, "rest", "", "serve the device REST API over HTTPS on `ADDR`, a loopback host:port (docs/rest-api.md)")
+	f.StringVar(&faultsF, "faults", "", "inject the faults of the plan `FILE` (JSON or YAML, docs/faults.md); each is a fault.inject event")
 	f.StringVar(&restData, "rest-data", "", "with --rest: write the REST API's URL and CA certificate to `DIR` (url, ca.pem) for `sphere-emu device --rest-data DIR` (default: a temporary directory)")
 	return c
 }
