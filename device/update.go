@@ -35,9 +35,11 @@ func (d *Device) CutPowerAtFlashOp(n uint64, offFor int64) {
 			return hw.FlashFail
 		case op.N == target:
 			cutAt = d.result.Reboots
-			d.tr.Emit(trace.Device, "power.cut", trace.Uint("flash_op", op.N), trace.Bool("erase", op.Erase),
-				trace.Uint("offset", uint64(op.Offset)))
-			d.restart(offFor, "power cut")
+			// The domain doing this operation runs on until it yields (its
+			// later flash operations fail); at the same virtual instant the
+			// scheduler stops every domain.
+			fields := []trace.Field{trace.Uint("flash_op", op.N), trace.Bool("erase", op.Erase), trace.Uint("offset", uint64(op.Offset))}
+			d.sim.After(0, func() { d.CutPower(offFor, fields...) })
 			return hw.FlashTear
 		}
 		return hw.FlashProceed
