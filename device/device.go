@@ -98,22 +98,23 @@ const rebootTime = 100 * sim.Millisecond
 
 // Device is one emulated device.
 type Device struct {
-	sim     *sim.Sim
-	tr      *trace.Tracer
-	bus     *mailbox.Bus
-	flash   *hw.Flash
-	board   *hw.Board
-	storage kernel.Storage
-	fuses   *pluton.Fuses
-	pluton  *pluton.Pluton
-	secmon  *secmon.SecurityMonitor
-	kernel  *kernel.Kernel
-	appcore *appcore.Appcore
-	rt      [2]*rtcore.Core
-	ep      *mailbox.Endpoint
-	cfg     Config
-	result  Result
-	closed  bool
+	glitches []glitch.Injector // added by fault plans (AddGlitch)
+	sim      *sim.Sim
+	tr       *trace.Tracer
+	bus      *mailbox.Bus
+	flash    *hw.Flash
+	board    *hw.Board
+	storage  kernel.Storage
+	fuses    *pluton.Fuses
+	pluton   *pluton.Pluton
+	secmon   *secmon.SecurityMonitor
+	kernel   *kernel.Kernel
+	appcore  *appcore.Appcore
+	rt       [2]*rtcore.Core
+	ep       *mailbox.Endpoint
+	cfg      Config
+	result   Result
+	closed   bool
 }
 
 // TestRootKeyHash returns the SHA-256 of the public test platform key's
@@ -196,7 +197,7 @@ func New(cfg Config) (*Device, error) {
 func (d *Device) start() {
 	cfg := d.cfg
 	d.ep = d.bus.Open(mailbox.Device, 0)
-	d.pluton = pluton.New(pluton.Config{Fuses: d.fuses, Flash: d.flash, Bus: d.bus, Tracer: d.tr, Glitch: cfg.Glitch})
+	d.pluton = pluton.New(pluton.Config{Fuses: d.fuses, Flash: d.flash, Bus: d.bus, Tracer: d.tr, Glitch: d.glitchAt})
 	d.secmon = secmon.New(secmon.Config{Flash: d.flash, Bus: d.bus, Tracer: d.tr})
 	// The real-time cores and their links to the A7, reset at every boot.
 	var links [2]kernel.RTLink
@@ -220,7 +221,7 @@ func (d *Device) start() {
 		}
 		c = rtcore.New(rtcore.Config{Core: core, Bus: d.bus, Tracer: d.tr,
 			Mailbox: mb, GPT: gpt, WDT: wdt, UART: hw.NewM4UART(core, d.tr), IO: d.board, Shared: shared,
-			IRQLines: lines, Cache: cfg.Cache, Glitch: cfg.Glitch})
+			IRQLines: lines, Cache: cfg.Cache, Glitch: d.glitchAt})
 		mb.OnM4IRQ(c.Interrupt)
 		gpt.OnIRQ(c.Interrupt)
 		wdt.OnExpire(c.WatchdogExpired)

@@ -1,6 +1,7 @@
 package device
 
 import (
+	"github.com/sphere-emu/sphere-emu/glitch"
 	"github.com/sphere-emu/sphere-emu/mailbox"
 	"github.com/sphere-emu/sphere-emu/trace"
 )
@@ -19,4 +20,27 @@ func (d *Device) CutPower(offFor int64, fields ...trace.Field) {
 	if offFor >= 0 {
 		d.restart(offFor, "power cut")
 	}
+}
+
+// AddGlitch adds an injector the security decisions consult after
+// Config.Glitch (a fault plan's glitch actions add theirs): the first that
+// glitches a decision decides it.
+func (d *Device) AddGlitch(g glitch.Injector) {
+	if g != nil {
+		d.glitches = append(d.glitches, g)
+	}
+}
+
+// glitchAt is the injector the domains hold: Config.Glitch, then the added
+// ones.
+func (d *Device) glitchAt(p glitch.Point, detail string) glitch.Effect {
+	if e := d.cfg.Glitch.At(p, detail); e != glitch.None {
+		return e
+	}
+	for _, g := range d.glitches {
+		if e := g(p, detail); e != glitch.None {
+			return e
+		}
+	}
+	return glitch.None
 }

@@ -2,6 +2,7 @@ package fault
 
 import (
 	"fmt"
+	"github.com/sphere-emu/sphere-emu/glitch"
 	"math/rand/v2"
 	"strings"
 
@@ -30,6 +31,8 @@ type Target interface {
 	// event, never from a domain) and emits power.cut with fields; when
 	// offFor >= 0 the chip comes out of reset offFor later.
 	CutPower(offFor int64, fields ...trace.Field)
+	// AddGlitch adds an injector the device's security decisions consult.
+	AddGlitch(g glitch.Injector)
 }
 
 // Apply validates p and arms its faults on t: timed triggers are
@@ -205,6 +208,21 @@ func (st *state) act() {
 		up := a.Peripheral.Network == NetUp
 		st.inject("net." + a.Peripheral.Network)
 		in.t.Board().SetNetworkUp(up)
+	case a.Glitch != nil:
+		g := a.Glitch
+		left := max(g.Count, 1)
+		effect := glitch.Invert
+		if g.Effect == "skip" {
+			effect = glitch.Skip
+		}
+		st.inject("glitch.arm", trace.Str("point", g.Point), trace.Str("effect", g.Effect), trace.Str("detail", g.Detail), trace.Int("count", int64(left)))
+		in.t.AddGlitch(func(p glitch.Point, detail string) glitch.Effect {
+			if left == 0 || string(p) != g.Point || !strings.Contains(detail, g.Detail) {
+				return glitch.None
+			}
+			left--
+			return effect
+		})
 	}
 }
 

@@ -373,3 +373,37 @@ func TestSamePlanSameTrace(t *testing.T) {
 	require.Equal(t, a, b)
 	require.GreaterOrEqual(t, len(injects(rec)), 5)
 }
+
+// TestGlitchAction: a plan that flips a kernel bit and glitches Pluton's
+// signature check of the kernel: the tampered kernel boots (the breach an
+// attestation or the invariant checker must catch); without the glitch it
+// halts. The plan reads the same from YAML.
+func TestGlitchAction(t *testing.T) {
+	yamlPlan := `
+faults:
+  - name: tamper
+    trigger: {at: 0}
+    action: {flash: {flip: {partition: kernel, offset: 0x40, bit: 2}}}
+  - name: glitch
+    trigger: {at: 0}
+    action: {glitch: {point: pluton.signature, effect: skip, detail: NormalWorldKernel}}
+`
+	p, err := fault.ParseYAML([]byte(yamlPlan))
+	require.NoError(t, err)
+	res, rec, _ := run(t, readImage(t, "blink.bin"), p, 3*sim.Second)
+	require.False(t, res.Halted, "the glitch let the tampered kernel through")
+	e, ok := rec.First("glitch.apply")
+	require.True(t, ok)
+	require.Equal(t, "false", e.Str("found_ok"))
+	require.Equal(t, "true", e.Str("acted_ok"))
+	_, ok = rec.First("kernel.start")
+	require.True(t, ok)
+
+	for name, bad := range map[string]string{
+		"unknown point":  `{"faults":[{"trigger":{"at":0},"action":{"glitch":{"point":"kernel.luck","effect":"skip"}}}]}`,
+		"unknown effect": `{"faults":[{"trigger":{"at":0},"action":{"glitch":{"point":"pluton.signature","effect":"maybe"}}}]}`,
+	} {
+		_, err := fault.ParseJSON([]byte(bad))
+		require.ErrorContains(t, err, "faults[0].action.glitch.", name)
+	}
+}

@@ -12,6 +12,7 @@ package fault
 
 import (
 	"fmt"
+	"github.com/sphere-emu/sphere-emu/glitch"
 	"math"
 	"sort"
 	"strings"
@@ -66,6 +67,47 @@ type Action struct {
 	Flash      *FlashAction      `json:"flash,omitempty"`
 	Message    *MessageAction    `json:"message,omitempty"`
 	Peripheral *PeripheralAction `json:"peripheral,omitempty"`
+	Glitch     *GlitchAction     `json:"glitch,omitempty"`
+}
+
+// GlitchAction makes the next security decision at Point (whose detail
+// contains Detail, if set) take the wrong branch, Count times (default 1):
+// a voltage or clock glitch on that check (package glitch names the
+// points: pluton.signature, pluton.rollback, pluton.capability,
+// rtcore.firewall).
+type GlitchAction struct {
+	Point  string `json:"point"`
+	Effect string `json:"effect"` // "invert" (a failure passes, a pass fails) or "skip" (it passes)
+	Detail string `json:"detail,omitempty"`
+	Count  int    `json:"count,omitempty"`
+}
+
+func (g *GlitchAction) validate(path string) error {
+	known := false
+	for _, p := range glitch.Points {
+		known = known || string(p) == g.Point
+	}
+	if !known {
+		return pathErr(path+".point", "%q is not a glitch point (%s)", g.Point, glitchPointList())
+	}
+	if g.Effect != "invert" && g.Effect != "skip" {
+		return pathErr(path+".effect", "%q is not invert or skip", g.Effect)
+	}
+	if g.Count < 0 || g.Count > 1000 {
+		return pathErr(path+".count", "%d is out of range (0..1000)", g.Count)
+	}
+	if len(g.Detail) > 256 {
+		return pathErr(path+".detail", "%d bytes is too long (256)", len(g.Detail))
+	}
+	return nil
+}
+
+func glitchPointList() string {
+	var s []string
+	for _, p := range glitch.Points {
+		s = append(s, string(p))
+	}
+	return strings.Join(s, ", ")
 }
 
 // PowerAction cuts the power.
@@ -237,13 +279,13 @@ func (f *Fault) validate(path string) error {
 	a := &f.Action
 	ap := path + ".action"
 	n := 0
-	for _, set := range []bool{a.Power != nil, a.Flash != nil, a.Message != nil, a.Peripheral != nil} {
+	for _, set := range []bool{a.Power != nil, a.Flash != nil, a.Message != nil, a.Peripheral != nil, a.Glitch != nil} {
 		if set {
 			n++
 		}
 	}
 	if n != 1 {
-		return pathErr(ap, "want exactly one of power, flash, message, peripheral (got %d)", n)
+		return pathErr(ap, "want exactly one of power, flash, message, peripheral, glitch (got %d)", n)
 	}
 	switch {
 	case a.Power != nil:
@@ -256,6 +298,8 @@ func (f *Fault) validate(path string) error {
 		return a.Message.validate(ap + ".message")
 	case a.Peripheral != nil:
 		return a.Peripheral.validate(ap + ".peripheral")
+	case a.Glitch != nil:
+		return a.Glitch.validate(ap + ".glitch")
 	}
 	return nil
 }
