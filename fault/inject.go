@@ -216,8 +216,13 @@ func (st *state) act() {
 			effect = glitch.Skip
 		}
 		st.inject("glitch.arm", trace.Str("point", g.Point), trace.Str("effect", g.Effect), trace.Str("detail", g.Detail), trace.Int("count", int64(left)))
+		skip := g.After
 		in.t.AddGlitch(func(p glitch.Point, detail string) glitch.Effect {
 			if left == 0 || string(p) != g.Point || !strings.Contains(detail, g.Detail) {
+				return glitch.None
+			}
+			if skip > 0 {
+				skip--
 				return glitch.None
 			}
 			left--

@@ -12,12 +12,12 @@ package fault
 
 import (
 	"fmt"
-	"github.com/sphere-emu/sphere-emu/glitch"
 	"math"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/sphere-emu/sphere-emu/glitch"
 	"github.com/sphere-emu/sphere-emu/mailbox"
 )
 
@@ -79,7 +79,10 @@ type GlitchAction struct {
 	Point  string `json:"point"`
 	Effect string `json:"effect"` // "invert" (a failure passes, a pass fails) or "skip" (it passes)
 	Detail string `json:"detail,omitempty"`
-	Count  int    `json:"count,omitempty"`
+	// After lets this many matching decisions pass unglitched first (a
+	// campaign glitches the Nth occurrence of a decision this way).
+	After int `json:"after,omitempty"`
+	Count int `json:"count,omitempty"`
 }
 
 func (g *GlitchAction) validate(path string) error {
@@ -92,6 +95,9 @@ func (g *GlitchAction) validate(path string) error {
 	}
 	if g.Effect != "invert" && g.Effect != "skip" {
 		return pathErr(path+".effect", "%q is not invert or skip", g.Effect)
+	}
+	if g.After < 0 || g.After > 1_000_000 {
+		return pathErr(path+".after", "%d is out of range (0..1000000)", g.After)
 	}
 	if g.Count < 0 || g.Count > 1000 {
 		return pathErr(path+".count", "%d is out of range (0..1000)", g.Count)

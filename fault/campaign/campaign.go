@@ -1,0 +1,435 @@
+// Package campaign runs fault campaigns: a golden run of an image, then one
+// run per case of a sweep — a power cut at every flash operation, a glitch
+// of every security decision, a bit flip in every mailbox message or every
+// bit of a flash region — each with exactly one outcome, and a report. Every
+// case carries its plan and seed, so `sphere-emu boot IMAGE --faults
+// case.json --seed S` replays it.
+package campaign
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+
+	"github.com/sphere-emu/sphere-emu/device"
+	"github.com/sphere-emu/sphere-emu/fault"
+	"github.com/sphere-emu/sphere-emu/glitch"
+	"github.com/sphere-emu/sphere-emu/image"
+	"github.com/sphere-emu/sphere-emu/kernel"
+	"github.com/sphere-emu/sphere-emu/sim"
+	"github.com/sphere-emu/sphere-emu/trace"
+)
+
+// Outcomes, one per case (issue 7 §5).
+const (
+	NoEffect          = "no-effect"          // the run ended as the golden run did
+	Detected          = "detected"           // refused, fell back or reported, and still secure
+	Degraded          = "degraded"           // a restart or reboot, still secure
+	Bricked           = "bricked"            // the device cannot boot any more
+	SecurityViolation = "security-violation" // an invariant broke
+	EmulatorError     = "emulator-error"     // a bug in sphere-emu
+)
+
+// Outcomes lists them in report order.
+var Outcomes = []string{NoEffect, Detected, Degraded, Bricked, SecurityViolation, EmulatorError}
+
+// Sweep kinds.
+const (
+	SweepPowerCut = "power-cut" // every flash operation of the golden run
+	SweepGlitch   = "glitch"    // every security decision of the golden run, inverted
+	SweepMessage  = "message"   // a bit flipped in every mailbox message of the golden run
+	SweepBitFlip  = "bitflip"   // every bit of a flash region
+)
+
+// Config describes a campaign.
+type Config struct {
+	Image    []byte
+	Seed     uint64
+	Duration int64 // virtual time of each run
+	// Sweep is one of the Sweep* kinds; BitFlip names the region of a
+	// bitflip sweep.
+	Sweep   string
+	BitFlip Region
+	// Update, if set, is installed at UpdateAt in every run (the workload
+	// a power-cut sweep cuts through).
+	Update   *kernel.Update
+	UpdateAt int64
+	// Sample, if > 0, runs a seeded sample of this many cases instead of all.
+	Sample int
+	Jobs   int
+	// Watch, if set, attaches a security-invariant checker to each run and
+	// reports its violations after the run.
+	Watch func(*device.Device) func() []string
+	// Progress, if set, is called after each case (from one goroutine at a time).
+	Progress func(done, total int, elapsed time.Duration)
+}
+
+// Region is a byte range of a partition (by name, as image.PartitionNames
+// gives them); Length 0 means to the end of its used bytes.
+type Region struct {
+	Partition string
+	Start     uint32
+	Length    uint32
+}
+
+// Case is one faulted run.
+type Case struct {
+	Index int         `json:"index"`
+	Seed  uint64      `json:"seed"`
+	Plan  *fault.Plan `json:"plan"`
+	What  string      `json:"what"`
+}
+
+// Result is a case and what became of it.
+type Result struct {
+	Case
+	Outcome    string   `json:"outcome"`
+	Detail     string   `json:"detail,omitempty"`
+	Violations []string `json:"violations,omitempty"`
+}
+
+// Report is a campaign's result.
+type Report struct {
+	Image      string         `json:"image,omitempty"`
+	Sweep      string         `json:"sweep"`
+	Seed       uint64         `json:"seed"`
+	Cases      int            `json:"cases"`
+	Counts     map[string]int `json:"counts"`
+	Results    []Result       `json:"results"`
+	Elapsed    time.Duration  `json:"elapsed_ns"`
+	RunsPerSec float64        `json:"runs_per_sec"`
+	Golden     Observation    `json:"golden"`
+}
+
+// Observation is what one run showed.
+type Observation struct {
+	Halted      bool   `json:"halted"`
+	HaltStage   string `json:"halt_stage,omitempty"`
+	AppStarted  bool   `json:"app_started"`
+	Reboots     int    `json:"reboots"`
+	Detections  int    `json:"detections"`
+	Panic       string `json:"panic,omitempty"`
+	FlashOps    uint64 `json:"flash_ops"`
+	Messages    int    `json:"messages"`
+	LastVerdict string `json:"last_verdict,omitempty"`
+}
+
+// detectionEvents are the trace events that show the device noticed
+// something: a refused image, a malformed message, a fallback, a fault.
+var detectionEvents = map[string]bool{
+	"boot.halt": true, "mbox.malformed": true, "request.reject": true, "locator.fallback": true,
+	"update.revert": true, "update.refused": true, "update.failed": true, "rt.fault": true,
+	"service.refused": true, "app.refused": true, "telemetry.drop": true, "intercore.corrupt": true,
+}
+
+// Run runs the golden run, builds the cases of the sweep and runs them.
+func Run(ctx context.Context, c Config) (*Report, error) {
+	if c.Duration <= 0 {
+		return nil, errors.New("campaign: the run duration must be positive")
+	}
+	jobs := c.Jobs
+	if jobs <= 0 {
+		jobs = runtime.GOMAXPROCS(0)
+	}
+	cache := wazero.NewCompilationCache()
+	defer cache.Close(context.Background())
+	golden, decisions, err := c.golden(cache)
+	if err != nil {
+		return nil, err
+	}
+	cases, err := c.cases(golden, decisions)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{Sweep: c.Sweep, Seed: c.Seed, Golden: golden, Counts: map[string]int{}}
+	for _, o := range Outcomes {
+		rep.Counts[o] = 0
+	}
+	results := make([]Result, len(cases))
+	start := time.Now()
+	var (
+		mu   sync.Mutex
+		done int
+		wg   sync.WaitGroup
+		next = make(chan int)
+	)
+	for w := 0; w < jobs; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				results[i] = c.runCase(cache, golden, cases[i])
+				mu.Lock()
+				done++
+				if c.Progress != nil {
+					c.Progress(done, len(cases), time.Since(start))
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+feed:
+	for i := range cases {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	rep.Elapsed = time.Since(start)
+	rep.Results = results
+	rep.Cases = len(results)
+	for _, r := range results {
+		rep.Counts[r.Outcome]++
+	}
+	if s := rep.Elapsed.Seconds(); s > 0 {
+		rep.RunsPerSec = float64(len(results)) / s
+	}
+	return rep, nil
+}
+
+// decision is one security decision seen in the golden run.
+type decision struct {
+	point  glitch.Point
+	detail string
+	nth    int // occurrences of the same point and detail before it
+}
+
+// golden runs the image without faults and records what sweeps enumerate.
+func (c Config) golden(cache wazero.CompilationCache) (Observation, []decision, error) {
+	var decisions []decision
+	seen := map[string]int{}
+	count := func(p glitch.Point, detail string) glitch.Effect {
+		key := string(p) + "\x00" + detail
+		decisions = append(decisions, decision{point: p, detail: detail, nth: seen[key]})
+		seen[key]++
+		return glitch.None
+	}
+	obs, _, err := c.run(cache, nil, count, nil)
+	if err != nil {
+		return obs, nil, fmt.Errorf("campaign: golden run: %w", err)
+	}
+	if obs.Panic != "" {
+		return obs, nil, fmt.Errorf("campaign: the golden run panicked: %s", obs.Panic)
+	}
+	return obs, decisions, nil
+}
+
+// run runs one device with a plan (nil: none) and reports what it showed;
+// check, if set, is the invariant checker's verdict.
+func (c Config) run(cache wazero.CompilationCache, plan *fault.Plan, g glitch.Injector, stateDir *string) (Observation, []string, error) {
+	rec := &observer{}
+	cfg := device.Config{Image: c.Image, Seed: c.Seed, DeviceSeed: 1, Cache: cache, Sinks: []trace.Sink{rec},
+		RestartApps: true, Faults: plan, Glitch: g}
+	if stateDir != nil {
+		cfg.StateDir = *stateDir
+	}
+	dev, err := device.New(cfg)
+	if err != nil {
+		return Observation{}, nil, err
+	}
+	var violations func() []string
+	if c.Watch != nil {
+		violations = c.Watch(dev)
+	}
+	if c.Update != nil {
+		dev.UpdateAt(c.UpdateAt, *c.Update)
+	}
+	opsBefore := dev.Flash().Ops()
+	res := dev.Run(c.Duration)
+	obs := Observation{Halted: res.Halted, HaltStage: res.HaltStage, Reboots: res.Reboots, Panic: res.Panic,
+		AppStarted: rec.appStartedLastBoot(), Detections: rec.detections, FlashOps: dev.Flash().Ops() - opsBefore, Messages: rec.messages}
+	var vs []string
+	if violations != nil {
+		vs = violations()
+	}
+	if err := dev.Close(); err != nil {
+		return obs, vs, err
+	}
+	return obs, vs, nil
+}
+
+// observer is the trace sink of a campaign run: it keeps counts, not events.
+type observer struct {
+	detections int
+	messages   int
+	lastStart  int64
+	lastReset  int64
+	started    bool
+}
+
+func (o *observer) Event(e *trace.Event) {
+	switch {
+	case e.Ev == "mbox.send":
+		o.messages++
+	case e.Ev == "app.start":
+		o.started, o.lastStart = true, e.T
+	case e.Ev == "power.reset":
+		o.lastReset = e.T
+	case e.Ev == "stage.verify" && e.Str("ok") == "false":
+		o.detections++
+	case detectionEvents[e.Ev]:
+		o.detections++
+	}
+}
+
+func (o *observer) appStartedLastBoot() bool { return o.started && o.lastStart >= o.lastReset }
+
+// cases builds the sweep's cases from the golden run.
+func (c Config) cases(golden Observation, decisions []decision) ([]Case, error) {
+	var plans []struct {
+		plan *fault.Plan
+		what string
+	}
+	add := func(what string, f fault.Fault) {
+		plans = append(plans, struct {
+			plan *fault.Plan
+			what string
+		}{&fault.Plan{Faults: []fault.Fault{f}}, what})
+	}
+	zero := fault.Duration(0)
+	switch c.Sweep {
+	case SweepPowerCut:
+		if golden.FlashOps == 0 {
+			return nil, errors.New("campaign: the golden run performs no flash operation to cut (give it an update to install)")
+		}
+		off := fault.Duration(10 * sim.Millisecond)
+		for i := uint64(1); i <= golden.FlashOps; i++ {
+			add(fmt.Sprintf("power cut at flash operation %d of %d", i, golden.FlashOps),
+				fault.Fault{Trigger: fault.Trigger{At: &zero}, Action: fault.Action{Power: &fault.PowerAction{FlashOp: i, OffFor: &off}}})
+		}
+	case SweepGlitch:
+		for _, d := range decisions {
+			add(fmt.Sprintf("invert %s %s (occurrence %d)", d.point, d.detail, d.nth+1),
+				fault.Fault{Trigger: fault.Trigger{At: &zero}, Action: fault.Action{Glitch: &fault.GlitchAction{
+					Point: string(d.point), Effect: "invert", Detail: d.detail, After: d.nth}}})
+		}
+	case SweepMessage:
+		for i := 0; i < golden.Messages; i++ {
+			tr := fault.Trigger{At: &zero}
+			if i > 0 {
+				tr = fault.Trigger{On: &fault.EventFilter{Event: "mbox.send", Nth: i}}
+			}
+			add(fmt.Sprintf("flip a bit of mailbox message %d of %d", i+1, golden.Messages),
+				fault.Fault{Trigger: tr, Action: fault.Action{Message: &fault.MessageAction{Op: fault.MsgFlip}}})
+		}
+	case SweepBitFlip:
+		start, n, err := c.region()
+		if err != nil {
+			return nil, err
+		}
+		for off := start; off < start+n; off++ {
+			for bit := 0; bit < 8; bit++ {
+				b := bit
+				add(fmt.Sprintf("toggle bit %d of flash byte %#x", bit, off),
+					fault.Fault{Trigger: fault.Trigger{At: &zero}, Action: fault.Action{Flash: &fault.FlashAction{Flip: &fault.BitFlip{
+						Offset: off, Bit: fault.Int(b)}}}})
+			}
+		}
+	default:
+		return nil, fmt.Errorf("campaign: unknown sweep %q (power-cut, glitch, message, bitflip)", c.Sweep)
+	}
+	idx := make([]int, len(plans))
+	for i := range idx {
+		idx[i] = i
+	}
+	if c.Sample > 0 && c.Sample < len(plans) {
+		r := rand.New(sim.New(c.Seed).Rand("campaign/sample"))
+		r.Shuffle(len(idx), func(i, j int) { idx[i], idx[j] = idx[j], idx[i] })
+		idx = idx[:c.Sample]
+		sort.Ints(idx)
+	}
+	out := make([]Case, 0, len(idx))
+	for _, i := range idx {
+		out = append(out, Case{Index: i, Seed: c.Seed, Plan: plans[i].plan, What: plans[i].what})
+	}
+	return out, nil
+}
+
+// region resolves the bitflip sweep's region to absolute flash offsets.
+func (c Config) region() (uint32, uint32, error) {
+	if len(c.Image) < image.EraseBlockSize {
+		return 0, 0, errors.New("campaign: the image has no locator table")
+	}
+	loc, err := image.ParseLocator(c.Image[:image.EraseBlockSize])
+	if err != nil {
+		return 0, 0, fmt.Errorf("campaign: %w", err)
+	}
+	p, ok := image.FindPartition(loc, c.BitFlip.Partition)
+	if !ok {
+		return 0, 0, fmt.Errorf("campaign: no partition %q (%v)", c.BitFlip.Partition, image.PartitionNames(loc))
+	}
+	n := c.BitFlip.Length
+	if n == 0 {
+		if c.BitFlip.Start >= p.Length {
+			return 0, 0, fmt.Errorf("campaign: start %#x is past the %d used bytes of %s", c.BitFlip.Start, p.Length, c.BitFlip.Partition)
+		}
+		n = p.Length - c.BitFlip.Start
+	}
+	if uint64(c.BitFlip.Start)+uint64(n) > uint64(p.Length) || n > 1<<16 {
+		return 0, 0, fmt.Errorf("campaign: region [%#x, +%d) is outside the %d used bytes of %s (or over 64 KiB)", c.BitFlip.Start, n, p.Length, c.BitFlip.Partition)
+	}
+	return p.Offset + c.BitFlip.Start, n, nil
+}
+
+// runCase runs one case and classifies it.
+func (c Config) runCase(cache wazero.CompilationCache, golden Observation, cs Case) Result {
+	r := Result{Case: cs}
+	dir, err := os.MkdirTemp("", "sphere-emu-case-*")
+	if err != nil {
+		r.Outcome, r.Detail = EmulatorError, err.Error()
+		return r
+	}
+	defer os.RemoveAll(dir)
+	obs, violations, err := c.run(cache, cs.Plan, nil, &dir)
+	r.Violations = violations
+	switch {
+	case err != nil:
+		r.Outcome, r.Detail = EmulatorError, err.Error()
+	case obs.Panic != "":
+		r.Outcome, r.Detail = EmulatorError, obs.Panic
+	case len(violations) > 0:
+		r.Outcome, r.Detail = SecurityViolation, violations[0]
+	case obs.Halted || !obs.AppStarted:
+		// Power the device on again, faults gone: does it still boot?
+		again, _, err := (Config{Image: c.Image, Seed: c.Seed, Duration: c.Duration}).run(cache, nil, nil, &dir)
+		switch {
+		case err != nil:
+			r.Outcome, r.Detail = EmulatorError, err.Error()
+		case again.Halted || !again.AppStarted:
+			r.Outcome, r.Detail = Bricked, fmt.Sprintf("halted at %s and again at the next power-on", obs.HaltStage)
+		case obs.Detections > golden.Detections:
+			r.Outcome, r.Detail = Detected, detail(obs)
+		default:
+			r.Outcome, r.Detail = Degraded, detail(obs)
+		}
+	case obs.Detections > golden.Detections:
+		r.Outcome, r.Detail = Detected, detail(obs)
+	case obs.Reboots > golden.Reboots:
+		r.Outcome, r.Detail = Degraded, detail(obs)
+	default:
+		r.Outcome = NoEffect
+	}
+	return r
+}
+
+func detail(o Observation) string {
+	s := fmt.Sprintf("%d detection events, %d reboots", o.Detections, o.Reboots)
+	if o.Halted {
+		s = "halted at " + o.HaltStage + "; " + s
+	}
+	return s
+}
