@@ -229,6 +229,13 @@ func Describe(e *Event) string {
 		return "real-time app " + s("cid") + " started"
 	case "rt.uart":
 		return "IO" + s("core") + " UART: " + s("line")
+	case "glitch.apply":
+		verdict := "acted on it"
+		if s("found_ok") != s("acted_ok") {
+			verdict = "acted as if it " + map[string]string{"true": "passed", "false": "failed"}[s("acted_ok")]
+		}
+		return fmt.Sprintf("GLITCH (%s) on %s of %s: the check %s, the chip %s",
+			s("effect"), s("point"), s("detail"), map[string]string{"true": "passed", "false": "failed"}[s("found_ok")], verdict)
 	case "update.available":
 		return fmt.Sprintf("update available: %s image(s) (OS release %s, deployment %s)", s("images"), s("os_release"), s("deployment"))
 	case "update.staged":

@@ -72,6 +72,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	})
 	root.AddCommand(newBootCmd(), newKeysCmd(), newImageCmd())
 	root.AddCommand(newSDKCmd())
+	root.AddCommand(newFaultCmd())
 	addServiceCommands(root)
 	addDeviceRESTCommands(root)
 	addDeviceUpdateCommands(root)
