@@ -42,6 +42,10 @@ type Config struct {
 	// RootKeyHash is the SHA-256 of the platform root public key (X‖Y)
 	// fused into a new device; nil fuses the public test key of testdata/keys.
 	RootKeyHash *[32]byte
+	// From, if set, starts the device from a Snapshot of another (its flash
+	// writes and fuses) instead of a new one flashed with Image; StateDir
+	// is then ignored for loading.
+	From *Snapshot
 	// StateDir, if set, keeps the device's fuses across runs (fuses.json):
 	// anti-rollback counters burnt in one run hold in the next. It also
 	// keeps the flash blocks the device wrote (flash.json: the telemetry
@@ -139,7 +143,15 @@ func New(cfg Config) (*Device, error) {
 		return nil, fmt.Errorf("device: %w", err)
 	}
 	restored := false
-	if cfg.StateDir != "" {
+	if cfg.From != nil {
+		fuses = cfg.From.fuses.Clone()
+		for i, b := range cfg.From.blocks {
+			if err := flash.RestoreBlock(i, b); err != nil {
+				return nil, fmt.Errorf("device: snapshot: %w", err)
+			}
+		}
+		restored = len(cfg.From.blocks) > 0
+	} else if cfg.StateDir != "" {
 		if restored, err = loadFlashState(cfg.StateDir, cfg.Image, flash); err != nil {
 			return nil, err
 		}

@@ -158,3 +158,13 @@ func decodeHex32(s string, out *[32]byte) error {
 	copy(out[:], b)
 	return nil
 }
+
+// Clone returns an independent copy of the fuse array: the same silicon in
+// another emulated run (fault campaigns power a device's state on again).
+func (f *Fuses) Clone() *Fuses {
+	c := &Fuses{uds: f.uds, rootKeyHash: f.rootKeyHash, arb: maps.Clone(f.arb), apps: maps.Clone(f.apps)}
+	if c.arb == nil {
+		c.arb = map[uint16]uint32{}
+	}
+	return c
+}

@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"runtime"
 	"sort"
 	"sync"
@@ -218,7 +217,7 @@ func (c Config) golden(cache wazero.CompilationCache) (Observation, []decision, 
 		seen[key]++
 		return glitch.None
 	}
-	obs, _, err := c.run(cache, nil, count, nil)
+	obs, _, _, err := c.run(cache, nil, count, nil)
 	if err != nil {
 		return obs, nil, fmt.Errorf("campaign: golden run: %w", err)
 	}
@@ -230,16 +229,13 @@ func (c Config) golden(cache wazero.CompilationCache) (Observation, []decision, 
 
 // run runs one device with a plan (nil: none) and reports what it showed;
 // check, if set, is the invariant checker's verdict.
-func (c Config) run(cache wazero.CompilationCache, plan *fault.Plan, g glitch.Injector, stateDir *string) (Observation, []string, error) {
+func (c Config) run(cache wazero.CompilationCache, plan *fault.Plan, g glitch.Injector, from *device.Snapshot) (Observation, []string, *device.Snapshot, error) {
 	rec := &observer{}
 	cfg := device.Config{Image: c.Image, Seed: c.Seed, DeviceSeed: 1, Cache: cache, Sinks: []trace.Sink{rec},
-		RestartApps: true, Faults: plan, Glitch: g}
-	if stateDir != nil {
-		cfg.StateDir = *stateDir
-	}
+		RestartApps: true, Faults: plan, Glitch: g, From: from}
 	dev, err := device.New(cfg)
 	if err != nil {
-		return Observation{}, nil, err
+		return Observation{}, nil, nil, err
 	}
 	var violations func() []string
 	if c.Watch != nil {
@@ -256,10 +252,11 @@ func (c Config) run(cache wazero.CompilationCache, plan *fault.Plan, g glitch.In
 	if violations != nil {
 		vs = violations()
 	}
+	snap := dev.Snapshot()
 	if err := dev.Close(); err != nil {
-		return obs, vs, err
+		return obs, vs, snap, err
 	}
-	return obs, vs, nil
+	return obs, vs, snap, nil
 }
 
 // observer is the trace sink of a campaign run: it keeps counts, not events.
@@ -388,13 +385,7 @@ func (c Config) region() (uint32, uint32, error) {
 // runCase runs one case and classifies it.
 func (c Config) runCase(cache wazero.CompilationCache, golden Observation, cs Case) Result {
 	r := Result{Case: cs}
-	dir, err := os.MkdirTemp("", "sphere-emu-case-*")
-	if err != nil {
-		r.Outcome, r.Detail = EmulatorError, err.Error()
-		return r
-	}
-	defer os.RemoveAll(dir)
-	obs, violations, err := c.run(cache, cs.Plan, nil, &dir)
+	obs, violations, snap, err := c.run(cache, cs.Plan, nil, nil)
 	r.Violations = violations
 	switch {
 	case err != nil:
@@ -405,7 +396,7 @@ func (c Config) runCase(cache wazero.CompilationCache, golden Observation, cs Ca
 		r.Outcome, r.Detail = SecurityViolation, violations[0]
 	case obs.Halted || !obs.AppStarted:
 		// Power the device on again, faults gone: does it still boot?
-		again, _, err := (Config{Image: c.Image, Seed: c.Seed, Duration: c.Duration}).run(cache, nil, nil, &dir)
+		again, _, _, err := (Config{Image: c.Image, Seed: c.Seed, Duration: c.Duration}).run(cache, nil, nil, snap)
 		switch {
 		case err != nil:
 			r.Outcome, r.Detail = EmulatorError, err.Error()
