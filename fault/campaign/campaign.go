@@ -400,8 +400,8 @@ func (c Config) runCase(cache wazero.CompilationCache, golden Observation, cs Ca
 		switch {
 		case err != nil:
 			r.Outcome, r.Detail = EmulatorError, err.Error()
-		case again.Halted || !again.AppStarted:
-			r.Outcome, r.Detail = Bricked, fmt.Sprintf("halted at %s and again at the next power-on", obs.HaltStage)
+		case again.Halted:
+			r.Outcome, r.Detail = Bricked, fmt.Sprintf("halted at %s, and at %s at the next power-on", orNone(obs.HaltStage), again.HaltStage)
 		case obs.Detections > golden.Detections:
 			r.Outcome, r.Detail = Detected, detail(obs)
 		default:
@@ -421,6 +421,13 @@ func detail(o Observation) string {
 	s := fmt.Sprintf("%d detection events, %d reboots", o.Detections, o.Reboots)
 	if o.Halted {
 		s = "halted at " + o.HaltStage + "; " + s
+	}
+	return s
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "no stage (no app ran)"
 	}
 	return s
 }
