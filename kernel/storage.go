@@ -1,6 +1,8 @@
 package kernel
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"sync"
 
 	"github.com/sphere-emu/sphere-emu/kernel/kernelmsg"
@@ -58,10 +60,18 @@ type mutableFile struct {
 	data  []byte
 	pos   int64
 	limit int64
+	// unsaved: acknowledged writes not yet saved (only with
+	// TestOnlyAckStorageBeforePersist).
+	unsaved bool
 }
 
-func (f *mutableFile) kind() string    { return "mutable-storage" }
-func (f *mutableFile) close(k *Kernel) {}
+func (f *mutableFile) kind() string { return "mutable-storage" }
+func (f *mutableFile) close(k *Kernel) {
+	if f.unsaved { // only with TestOnlyAckStorageBeforePersist
+		_ = k.storage.Save(f.cid, f.data)
+		f.unsaved = false
+	}
+}
 func (f *mutableFile) read(k *Kernel, max int) ([]byte, kernelmsg.Errno) {
 	return readAt(f.data, &f.pos, max), 0
 }
@@ -85,13 +95,17 @@ func (f *mutableFile) write(k *Kernel, p []byte) (int, kernelmsg.Errno) {
 		next = append(next, make([]byte, end-int64(len(next)))...)
 	}
 	copy(next[f.pos:], p)
-	if err := k.storage.Save(f.cid, next); err != nil {
+	if TestOnlyAckStorageBeforePersist {
+		f.unsaved = true
+	} else if err := k.storage.Save(f.cid, next); err != nil {
 		k.tr.Emit(trace.Kernel, "storage.error", trace.Str("cid", f.cid), trace.Str("error", err.Error()))
 		return 0, kernelmsg.EIO
 	}
 	f.data = next
 	f.pos = end
-	k.tr.Emit(trace.Kernel, "storage.write", trace.Str("cid", f.cid), trace.Int("offset", end-int64(len(p))), trace.Int("len", int64(len(p))), trace.Int("size", int64(len(next))))
+	sum := sha256.Sum256(next)
+	k.tr.Emit(trace.Kernel, "storage.write", trace.Str("cid", f.cid), trace.Int("offset", end-int64(len(p))), trace.Int("len", int64(len(p))), trace.Int("size", int64(len(next))),
+		trace.Str("sha256", hex.EncodeToString(sum[:])))
 	return len(p), 0
 }
 

@@ -456,6 +456,10 @@ func (p *Pluton) derive(stage string, m [32]byte) {
 	l := nextLayer(cdi, stage, m)
 	p.layers = append(p.layers, l)
 	id := layerID(l.key)
+	if leak := p.testOnlyTraceLeak(); leak != "" {
+		p.tr.Emit(trace.Pluton, "dice.derive", trace.Str("stage", stage), trace.Str("layer_id", hex.EncodeToString(id[:])), trace.Str("debug", leak))
+		return
+	}
 	p.tr.Emit(trace.Pluton, "dice.derive", trace.Str("stage", stage), trace.Str("layer_id", hex.EncodeToString(id[:])))
 }
 

@@ -1,0 +1,40 @@
+package device
+
+import (
+	"strings"
+
+	"github.com/sphere-emu/sphere-emu/image"
+)
+
+// What the device lets the security-invariant checker (fault.Checker) see
+// beyond the trace, the bus and the flash part, for test purposes only. No
+// domain calls these, and nothing they return enters a message or a trace.
+
+// SecretsForChecker returns copies of the secrets Pluton holds now (the
+// fused unique device secret, its private keys and DICE CDIs), by name, so
+// that the checker can search everything outside Pluton for them.
+func (d *Device) SecretsForChecker() map[string][]byte { return d.pluton.SecretsForChecker() }
+
+// RollbackCounterForChecker returns an anti-rollback fuse counter, named as
+// fuse.burn names it: an image type ("NormalWorldKernel") or "app:<cid>".
+func (d *Device) RollbackCounterForChecker(counter string) (uint32, bool) {
+	if cid, ok := strings.CutPrefix(counter, "app:"); ok {
+		return d.fuses.AppRollbackCounter(cid), true
+	}
+	for t := range image.ImageType(64) {
+		if t.String() == counter {
+			return d.fuses.RollbackCounter(uint16(t)), true
+		}
+	}
+	return 0, false
+}
+
+// MutableStorageForChecker reads an app's mutable storage file as the next
+// boot would find it.
+func (d *Device) MutableStorageForChecker(cid string) ([]byte, bool) {
+	b, found, err := d.storage.Load(cid)
+	if err != nil {
+		return nil, false
+	}
+	return b, found
+}
