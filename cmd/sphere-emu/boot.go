@@ -40,6 +40,7 @@ func newBootCmd() *cobra.Command {
 		restAddr   string
 		restData   string
 		faultsF    string
+		controlA   string
 	)
 	c := &cobra.Command{
 		Use:   "boot [IMAGE]",
@@ -114,6 +115,12 @@ Exit status:
 			if err != nil {
 				return err
 			}
+			if controlA != "" {
+				if restAddr != "" || scenarioF != "" || realtime {
+					return usageErrorf("--control cannot be combined with --rest, --scenario or --realtime")
+				}
+				sinks = append(sinks, &device.Log{}) // the control API reads the trace from power-on
+			}
 			var sc *scenario.Scenario
 			var rec *trace.Recorder
 			if scenarioF != "" {
@@ -175,7 +182,19 @@ Exit status:
 			if realtime {
 				d.Sim().SetRealtime(time.Now())
 			}
-			res := d.Run(forDur.Nanoseconds())
+			var res device.Result
+			if controlA != "" {
+				horizon := int64(0)
+				if cmd.Flags().Changed("for") {
+					horizon = forDur.Nanoseconds()
+				}
+				if res, err = runControl(cmd, d, controlA, horizon); err != nil {
+					_ = d.Close()
+					return err
+				}
+			} else {
+				res = d.Run(forDur.Nanoseconds())
+			}
 			if gw != nil {
 				gw.Close() // the device is off: requests still under way get 503
 			}
@@ -212,6 +231,7 @@ Exit status:
 	f.StringVar(&svcData, "service-data", "", "take --service and --service-ca from the data `DIR` of a running `sphere-emu service`")
 	f.StringVar(&restAddr, "rest", "", "serve the device REST API over HTTPS on `ADDR`, a loopback host:port (docs/rest-api.md)")
 	f.StringVar(&faultsF, "faults", "", "inject the faults of the plan `FILE` (JSON or YAML, docs/faults.md); each is a fault.inject event")
+	f.StringVar(&controlA, "control", "", "serve the control API (HTTP+JSON) on `ADDR`, a loopback host:port; the device starts paused and runs as its requests say (docs/control-api.md)")
 	f.StringVar(&restData, "rest-data", "", "with --rest: write the REST API's URL and CA certificate to `DIR` (url, ca.pem) for `sphere-emu device --rest-data DIR` (default: a temporary directory)")
 	return c
 }
