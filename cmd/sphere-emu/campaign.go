@@ -33,7 +33,7 @@ func newCampaignCmd() *cobra.Command {
 		forDur, updateAt                                    time.Duration
 		seed                                                uint64
 		sample, jobs                                        int
-		quiet                                               bool
+		quiet, check                                        bool
 	)
 	c := &cobra.Command{
 		Use:   "campaign IMAGE --sweep power-cut|glitch|message|bitflip",
@@ -65,7 +65,7 @@ replays it.`,
 			if err != nil {
 				return err
 			}
-			cfg := campaign.Config{Image: img, Seed: seed, Duration: forDur.Nanoseconds(), Sweep: sweep, Sample: sample, Jobs: jobs}
+			cfg := campaign.Config{Image: img, Seed: seed, Duration: forDur.Nanoseconds(), Sweep: sweep, Sample: sample, Jobs: jobs, Check: check}
 			if region != "" {
 				r, err := parseRegion(region)
 				if err != nil {
@@ -142,6 +142,7 @@ replays it.`,
 	fl.StringVar(&csvOut, "csv", "", "write one line per case as CSV to `FILE`")
 	fl.StringVar(&casesDir, "cases-dir", "", "write each case's fault plan to `DIR`/case-N.json")
 	fl.BoolVarP(&quiet, "quiet", "q", false, "no progress bar")
+	fl.BoolVar(&check, "check", true, "watch every run with the security-invariant checker (docs/faults.md)")
 	return c
 }
 

@@ -64,8 +64,11 @@ type Config struct {
 	// Sample, if > 0, runs a seeded sample of this many cases instead of all.
 	Sample int
 	Jobs   int
-	// Watch, if set, attaches a security-invariant checker to each run and
-	// reports its violations after the run.
+	// Check attaches the security-invariant checker (fault.NewChecker) to
+	// every run: its violations make a case a security-violation.
+	Check bool
+	// Watch, if set, attaches another checker to each run and reports its
+	// violations after the run.
 	Watch func(*device.Device) func() []string
 	// Progress, if set, is called after each case (from one goroutine at a time).
 	Progress func(done, total int, elapsed time.Duration)
@@ -238,8 +241,18 @@ func (c Config) run(cache wazero.CompilationCache, plan *fault.Plan, g glitch.In
 		return Observation{}, nil, nil, err
 	}
 	var violations func() []string
-	if c.Watch != nil {
+	switch {
+	case c.Watch != nil:
 		violations = c.Watch(dev)
+	case c.Check:
+		ch := fault.NewChecker(dev)
+		violations = func() []string {
+			var out []string
+			for _, v := range ch.Finish() {
+				out = append(out, fmt.Sprintf("%s at %s: %s", v.Invariant, sim.FormatTime(v.Time), v.Detail))
+			}
+			return out
+		}
 	}
 	if c.Update != nil {
 		dev.UpdateAt(c.UpdateAt, *c.Update)

@@ -59,7 +59,7 @@ func TestCampaigns(t *testing.T) {
 				require.Equal(t, min(40, r.Golden.Messages), r.Cases)
 				require.Zero(t, r.Counts[campaign.EmulatorError], "no receiver panics")
 			}},
-		{"every bit of the kernel's signature", campaign.Config{Image: blink, Sweep: campaign.SweepBitFlip, Duration: 1 * sim.Second,
+		{"a sample of the bits of the kernel package", campaign.Config{Image: blink, Sweep: campaign.SweepBitFlip, Duration: 1 * sim.Second,
 			BitFlip: campaign.Region{Partition: "kernel", Start: 0, Length: 0}, Sample: 32},
 			func(t *testing.T, r *campaign.Report) {
 				require.Equal(t, 32, r.Cases)
@@ -81,5 +81,31 @@ func TestCampaigns(t *testing.T) {
 				require.Equal(t, r.Results[i].Outcome, again.Results[i].Outcome, "case %d replays", i)
 			}
 		})
+	}
+}
+
+// TestGlitchCampaignFindsTheBreach: over an image whose kernel was tampered
+// with, one glitch — the inverted signature check of the kernel — lets the
+// tampered kernel run. The checker reports it, and the campaign classifies
+// that case as a security violation instead of hiding it.
+func TestGlitchCampaignFindsTheBreach(t *testing.T) {
+	img := readImage(t, "blink.bin")
+	loc, err := image.ParseLocator(img[:image.EraseBlockSize])
+	require.NoError(t, err)
+	p, ok := image.FindPartition(loc, "kernel")
+	require.True(t, ok)
+	tampered := append([]byte(nil), img...)
+	tampered[p.Offset+p.Length/2] ^= 0x40
+
+	r, err := campaign.Run(context.Background(), campaign.Config{Image: tampered, Seed: 1, Jobs: 2, Duration: 2 * sim.Second,
+		Sweep: campaign.SweepGlitch, Check: true})
+	require.NoError(t, err)
+	require.True(t, r.Golden.Halted, "without a glitch the tampered kernel is refused")
+	require.Equal(t, 1, r.Counts[campaign.SecurityViolation], "%v", r.Counts)
+	for _, res := range r.Results {
+		if res.Outcome == campaign.SecurityViolation {
+			require.Contains(t, res.What, "pluton.signature NormalWorldKernel")
+			require.Contains(t, res.Detail, "unverified-code")
+		}
 	}
 }
