@@ -3,6 +3,8 @@
 package appcoremsg
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"fmt"
 
 	"github.com/sphere-emu/sphere-emu/mailbox"
@@ -37,10 +39,13 @@ func (s *StartApp) Marshal() []byte {
 		e.String(a)
 	}
 	e.Blob(s.Wasm)
+	sum := sha256.Sum256(s.Wasm)
+	e.Fixed(sum[:])
 	return e.Bytes()
 }
 
-// UnmarshalStartApp decodes a StartApp.
+// UnmarshalStartApp decodes a StartApp. The module travels with its
+// SHA-256, so code damaged in transit is refused rather than run.
 func UnmarshalStartApp(p []byte) (StartApp, error) {
 	d := mailbox.NewDecoder(p)
 	s := StartApp{ComponentID: d.String(), Name: d.String()}
@@ -52,8 +57,12 @@ func UnmarshalStartApp(p []byte) (StartApp, error) {
 		s.Args = append(s.Args, d.String())
 	}
 	s.Wasm = d.Blob()
+	sum := d.Fixed(sha256.Size)
 	if err := d.Finish(); err != nil {
 		return s, fmt.Errorf("StartApp: %w", err)
+	}
+	if got := sha256.Sum256(s.Wasm); !bytes.Equal(got[:], sum) {
+		return s, fmt.Errorf("StartApp: the module's SHA-256 does not match: code damaged in transit")
 	}
 	return s, nil
 }

@@ -129,7 +129,7 @@ type Observation struct {
 var detectionEvents = map[string]bool{
 	"boot.halt": true, "mbox.malformed": true, "request.reject": true, "locator.fallback": true,
 	"update.revert": true, "update.refused": true, "update.failed": true, "rt.fault": true,
-	"service.refused": true, "app.refused": true, "telemetry.drop": true, "intercore.corrupt": true,
+	"service.refused": true, "app.refused": true, "app.load-failed": true, "telemetry.drop": true, "intercore.corrupt": true,
 }
 
 // Run runs the golden run, builds the cases of the sweep and runs them.

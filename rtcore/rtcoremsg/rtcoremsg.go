@@ -4,6 +4,8 @@
 package rtcoremsg
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"fmt"
 
 	"github.com/sphere-emu/sphere-emu/mailbox"
@@ -63,10 +65,13 @@ func (s *Start) Marshal() []byte {
 		e.U8(r.Access)
 	}
 	e.Blob(s.Wasm)
+	sum := sha256.Sum256(s.Wasm)
+	e.Fixed(sum[:])
 	return e.Bytes()
 }
 
-// UnmarshalStart decodes a Start.
+// UnmarshalStart decodes a Start. The module travels with its SHA-256, so
+// code damaged in transit is refused rather than run.
 func UnmarshalStart(p []byte) (Start, error) {
 	d := mailbox.NewDecoder(p)
 	s := Start{ComponentID: d.String(), Name: d.String()}
@@ -78,8 +83,12 @@ func UnmarshalStart(p []byte) (Start, error) {
 		s.Regions = append(s.Regions, Region{Name: d.String(), Base: d.U32(), Size: d.U32(), Access: d.U8()})
 	}
 	s.Wasm = d.Blob()
+	sum := d.Fixed(sha256.Size)
 	if err := d.Finish(); err != nil {
 		return s, fmt.Errorf("Start: %w", err)
+	}
+	if got := sha256.Sum256(s.Wasm); !bytes.Equal(got[:], sum) {
+		return s, fmt.Errorf("Start: the module's SHA-256 does not match: code damaged in transit")
 	}
 	return s, nil
 }
