@@ -375,14 +375,8 @@ func buildImage(t *testing.T, wasm []byte, manifestJSON string) []byte {
 
 func buildImageTB(t testing.TB, wasm []byte, manifestJSON string) []byte {
 	t.Helper()
-	keyPEM, err := os.ReadFile("../testdata/keys/app-signing.key.pem")
-	require.NoError(t, err)
-	appKey, err := image.ParsePrivateKeyPEM(keyPEM)
-	require.NoError(t, err)
-	platPEM, err := os.ReadFile("../testdata/keys/platform-root.key.pem")
-	require.NoError(t, err)
-	platKey, err := image.ParsePrivateKeyPEM(platPEM)
-	require.NoError(t, err)
+	appKey := testKey(t, "app-signing")
+	platKey := testKey(t, "platform-root")
 	cid, err := image.ParseGUID(blinkCID)
 	require.NoError(t, err)
 	pkg, err := image.BuildApp(image.AppOptions{ComponentID: cid, Name: "Blink", Key: appKey, BuildDate: 1,
@@ -488,4 +482,14 @@ func rewriteNthSyscall(index uint8, rewrite func(m *mailbox.Message)) mailbox.Ta
 		rewrite(&m)
 		return m.Marshal(), false
 	}
+}
+
+// testKey reads a private key of testdata/keys (e.g. "app-signing").
+func testKey(t testing.TB, name string) *ecdsa.PrivateKey {
+	t.Helper()
+	b, err := os.ReadFile("../testdata/keys/" + name + ".key.pem")
+	require.NoError(t, err)
+	k, err := image.ParsePrivateKeyPEM(b)
+	require.NoError(t, err)
+	return k
 }

@@ -369,10 +369,7 @@ func TestDeviceRefusesImagesSignedByAnUntrustedService(t *testing.T) {
 // knows the resulting OS release.
 func (c *cloud) productionImage(t *testing.T) []byte {
 	t.Helper()
-	platPEM, err := os.ReadFile("../testdata/keys/platform-root.key.pem")
-	require.NoError(t, err)
-	plat, err := image.ParsePrivateKeyPEM(platPEM)
-	require.NoError(t, err)
+	plat := testKey(t, "platform-root")
 	appPEM, err := os.ReadFile("../testdata/keys/app-signing.pub.pem")
 	require.NoError(t, err)
 	app, err := image.ParsePublicKeyPEM(appPEM)

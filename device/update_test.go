@@ -2,7 +2,6 @@ package device_test
 
 import (
 	"encoding/hex"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -21,10 +20,7 @@ import (
 // and another build date: the same app, a new image.
 func repackApp(t testing.TB, pkg []byte, buildDate uint64) []byte {
 	t.Helper()
-	keyPEM, err := os.ReadFile("../testdata/keys/app-signing.key.pem")
-	require.NoError(t, err)
-	key, err := image.ParsePrivateKeyPEM(keyPEM)
-	require.NoError(t, err)
+	key := testKey(t, "app-signing")
 	out, err := image.RebuildApp(pkg, key, buildDate)
 	require.NoError(t, err)
 	return out
@@ -174,10 +170,7 @@ func appVersion(t *testing.T, svn uint32) []byte {
 	require.NoError(t, err)
 	fs, err := image.ParseFS(p.Payload)
 	require.NoError(t, err)
-	keyPEM, err := os.ReadFile("../testdata/keys/app-signing.key.pem")
-	require.NoError(t, err)
-	key, err := image.ParsePrivateKeyPEM(keyPEM)
-	require.NoError(t, err)
+	key := testKey(t, "app-signing")
 	out, err := image.BuildApp(image.AppOptions{ComponentID: p.Metadata.Identity.ComponentID, Name: "Blink", Files: fs.Files(), Key: key,
 		BuildDate: uint64(svn), SVN: svn})
 	require.NoError(t, err)
