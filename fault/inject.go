@@ -1,6 +1,8 @@
 package fault
 
 import (
+	"bytes"
+	"encoding/hex"
 	"fmt"
 	"github.com/sphere-emu/sphere-emu/glitch"
 	"math/rand/v2"
@@ -208,6 +210,8 @@ func (st *state) act() {
 		up := a.Peripheral.Network == NetUp
 		st.inject("net." + a.Peripheral.Network)
 		in.t.Board().SetNetworkUp(up)
+	case a.Compromise != nil:
+		st.compromise(a.Compromise)
 	case a.Glitch != nil:
 		g := a.Glitch
 		left := max(g.Count, 1)
@@ -466,5 +470,40 @@ func (in *injector) tap(from, to mailbox.Addr, b []byte) ([]byte, bool) {
 func (in *injector) deliver(st *state, from, to mailbox.Addr, b []byte) {
 	if err := in.t.Bus().Deliver(from, to, b); err != nil {
 		in.tr.Emit(Dom, "fault.error", trace.Int("fault", int64(st.i)), trace.Str("error", err.Error()))
+	}
+}
+
+// compromise sends a hostile domain's requests, one per virtual
+// millisecond (its FIFO would refuse a burst), on its own links.
+func (st *state) compromise(c *CompromiseAction) {
+	from, _ := parseAddr(c.Domain)
+	type req struct {
+		to      mailbox.Addr
+		kind    mailbox.Kind
+		payload []byte
+	}
+	var reqs []req
+	if c.Script == "probe-pluton" {
+		for _, k := range mailbox.Kinds(mailbox.Pluton) {
+			for _, p := range [][]byte{nil, make([]byte, 32), bytes.Repeat([]byte{0xFF}, 1024)} {
+				reqs = append(reqs, req{mailbox.Pluton, k, p})
+			}
+		}
+	}
+	for _, r := range c.Requests {
+		to, _ := parseAddr(r.To)
+		k, _ := parseKind(r.To, r.Kind)
+		p, _ := hex.DecodeString(r.Payload)
+		reqs = append(reqs, req{to, k, p})
+	}
+	st.inject("compromise", trace.Str("domain", c.Domain), trace.Int("requests", int64(len(reqs))))
+	s := st.in.t.Sim()
+	for i, r := range reqs {
+		m := mailbox.Message{From: from, To: r.to, Kind: r.kind, Seq: 0xC0000000 + uint32(i), Payload: r.payload}
+		s.Schedule(s.Now()+int64(i)*sim.Millisecond, func() {
+			if err := st.in.t.Bus().Deliver(from, r.to, m.Marshal()); err != nil {
+				st.in.tr.Emit(Dom, "fault.error", trace.Int("fault", int64(st.i)), trace.Str("error", "compromise: "+err.Error()))
+			}
+		})
 	}
 }

@@ -11,9 +11,11 @@
 package fault
 
 import (
+	"encoding/hex"
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -68,6 +70,69 @@ type Action struct {
 	Message    *MessageAction    `json:"message,omitempty"`
 	Peripheral *PeripheralAction `json:"peripheral,omitempty"`
 	Glitch     *GlitchAction     `json:"glitch,omitempty"`
+	Compromise *CompromiseAction `json:"compromise,omitempty"`
+}
+
+// CompromiseAction makes a domain hostile: it sends a scripted list of
+// requests on its own mailbox links (the links, not the message, name the
+// sender, so it cannot pose as another domain). Script "probe-pluton" adds
+// every request kind Pluton serves, each with an empty, a 32-byte and a
+// 1 KiB payload — the "read Pluton's secrets" attack; the security-invariant
+// checker watches what comes back.
+type CompromiseAction struct {
+	Domain   string           `json:"domain"` // kernel, appcore, rtcore0, rtcore1, secmon
+	Script   string           `json:"script,omitempty"`
+	Requests []HostileRequest `json:"requests,omitempty"`
+}
+
+// HostileRequest is one request of a compromised domain.
+type HostileRequest struct {
+	To      string `json:"to"`
+	Kind    string `json:"kind"`              // a kind name ("pluton.ReadRng") or a number ("0x40")
+	Payload string `json:"payload,omitempty"` // hex
+}
+
+func (c *CompromiseAction) validate(path string) error {
+	if _, ok := parseAddr(c.Domain); !ok || c.Domain == "pluton" || c.Domain == "device" {
+		return pathErr(path+".domain", "%q is not a domain that can be compromised (kernel, appcore, rtcore0, rtcore1, secmon)", c.Domain)
+	}
+	if c.Script != "" && c.Script != "probe-pluton" {
+		return pathErr(path+".script", "%q is not a script (probe-pluton)", c.Script)
+	}
+	if c.Script == "" && len(c.Requests) == 0 {
+		return pathErr(path, "want a script or requests")
+	}
+	if len(c.Requests) > 1000 {
+		return pathErr(path+".requests", "%d requests exceed 1000", len(c.Requests))
+	}
+	for i, r := range c.Requests {
+		rp := fmt.Sprintf("%s.requests[%d]", path, i)
+		if _, ok := parseAddr(r.To); !ok {
+			return pathErr(rp+".to", "%q is not a domain (%s)", r.To, strings.Join(addrNames(), ", "))
+		}
+		if _, err := parseKind(r.To, r.Kind); err != nil {
+			return pathErr(rp+".kind", "%v", err)
+		}
+		if _, err := hex.DecodeString(r.Payload); err != nil || len(r.Payload) > 2*mailbox.MaxPayload {
+			return pathErr(rp+".payload", "not hex (or too long)")
+		}
+	}
+	return nil
+}
+
+// parseKind reads a kind name registered for server, or a number.
+func parseKind(server, name string) (mailbox.Kind, error) {
+	if a, k, ok := mailbox.KindByName(name); ok {
+		if a.String() != server {
+			return 0, fmt.Errorf("%q is served by %s, not %s", name, a, server)
+		}
+		return k, nil
+	}
+	v, err := strconv.ParseUint(name, 0, 16)
+	if err != nil {
+		return 0, fmt.Errorf("%q is neither a kind name nor a number", name)
+	}
+	return mailbox.Kind(v), nil
 }
 
 // GlitchAction makes the next security decision at Point (whose detail
@@ -285,13 +350,13 @@ func (f *Fault) validate(path string) error {
 	a := &f.Action
 	ap := path + ".action"
 	n := 0
-	for _, set := range []bool{a.Power != nil, a.Flash != nil, a.Message != nil, a.Peripheral != nil, a.Glitch != nil} {
+	for _, set := range []bool{a.Power != nil, a.Flash != nil, a.Message != nil, a.Peripheral != nil, a.Glitch != nil, a.Compromise != nil} {
 		if set {
 			n++
 		}
 	}
 	if n != 1 {
-		return pathErr(ap, "want exactly one of power, flash, message, peripheral, glitch (got %d)", n)
+		return pathErr(ap, "want exactly one of power, flash, message, peripheral, glitch, compromise (got %d)", n)
 	}
 	switch {
 	case a.Power != nil:
@@ -306,6 +371,8 @@ func (f *Fault) validate(path string) error {
 		return a.Peripheral.validate(ap + ".peripheral")
 	case a.Glitch != nil:
 		return a.Glitch.validate(ap + ".glitch")
+	case a.Compromise != nil:
+		return a.Compromise.validate(ap + ".compromise")
 	}
 	return nil
 }

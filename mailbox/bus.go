@@ -3,6 +3,7 @@ package mailbox
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/sphere-emu/sphere-emu/sim"
@@ -350,6 +351,33 @@ func RegisterKind(server Addr, k Kind, name string) {
 	kindMu.Lock()
 	kindNames[[2]uint16{uint16(server), uint16(k)}] = name
 	kindMu.Unlock()
+}
+
+// KindByName finds a registered request kind by its name (as KindName
+// prints it, e.g. "pluton.ReadRng"): the server and the kind.
+func KindByName(name string) (Addr, Kind, bool) {
+	kindMu.RLock()
+	defer kindMu.RUnlock()
+	for k, n := range kindNames {
+		if n == name {
+			return Addr(k[0]), Kind(k[1]), true
+		}
+	}
+	return 0, 0, false
+}
+
+// Kinds lists the registered request kinds of a server, in kind order.
+func Kinds(server Addr) []Kind {
+	kindMu.RLock()
+	defer kindMu.RUnlock()
+	var out []Kind
+	for k := range kindNames {
+		if Addr(k[0]) == server {
+			out = append(out, Kind(k[1]))
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // KindName returns a readable name of m's kind, e.g. "pluton.VerifyImage" or

@@ -1,0 +1,66 @@
+package fault_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sphere-emu/sphere-emu/device"
+	"github.com/sphere-emu/sphere-emu/fault"
+	"github.com/sphere-emu/sphere-emu/sim"
+)
+
+// TestCompromisedKernelCannotReadPlutonSecrets: the kernel turns hostile
+// and sends Pluton every request kind it serves, with empty, short and long
+// payloads. Pluton answers what the kernel may ask (public keys,
+// measurements, signatures of digests — never a private key) and refuses
+// the rest; the invariant checker sees no secret on the bus or in the
+// trace, and the device runs on.
+func TestCompromisedKernelCannotReadPlutonSecrets(t *testing.T) {
+	p, err := fault.ParseYAML([]byte(`
+faults:
+  - name: hostile kernel
+    trigger: {at: 2s}
+    action: {compromise: {domain: kernel, script: probe-pluton}}
+`))
+	require.NoError(t, err)
+	var ch *fault.Checker
+	res, rec, _ := run(t, readImage(t, "blink.bin"), p, 4*sim.Second, func(d *device.Device) { ch = fault.NewChecker(d) })
+	require.Empty(t, ch.Finish(), ch.Summary())
+	in := injects(rec)
+	require.Len(t, in, 1)
+	require.Equal(t, "compromise", in[0].Str("action"))
+	var rejects int
+	for _, e := range rec.Named("request.reject") {
+		if e.Dom == "pluton" && e.Str("from") == "kernel" {
+			rejects++
+		}
+	}
+	require.Greater(t, rejects, 10, "Pluton refuses what the kernel may not ask, and malformed payloads")
+	require.False(t, res.Halted)
+	starts := rec.Named("gpio.set")
+	require.NotEmpty(t, starts)
+	require.Greater(t, starts[len(starts)-1].T, 2*sim.Second, "the app keeps blinking")
+}
+
+// TestCompromiseScriptsValidate: a hostile domain can only use its own
+// links: the app core has none to Pluton.
+func TestCompromiseScripts(t *testing.T) {
+	p, err := fault.ParseJSON([]byte(`{"faults":[{"trigger":{"at":"1s"},"action":{"compromise":{"domain":"appcore",
+		"requests":[{"to":"pluton","kind":"pluton.ReadRng","payload":"20000000"}]}}}]}`))
+	require.NoError(t, err)
+	_, rec, _ := run(t, readImage(t, "blink.bin"), p, 2*sim.Second)
+	e, ok := rec.First("fault.error")
+	require.True(t, ok)
+	require.Contains(t, e.Str("error"), "no hardware link")
+
+	for name, bad := range map[string]string{
+		"pluton itself":   `{"faults":[{"trigger":{"at":0},"action":{"compromise":{"domain":"pluton","script":"probe-pluton"}}}]}`,
+		"unknown script":  `{"faults":[{"trigger":{"at":0},"action":{"compromise":{"domain":"kernel","script":"own-everything"}}}]}`,
+		"kind of another": `{"faults":[{"trigger":{"at":0},"action":{"compromise":{"domain":"kernel","requests":[{"to":"secmon","kind":"pluton.ReadRng"}]}}}]}`,
+		"bad hex":         `{"faults":[{"trigger":{"at":0},"action":{"compromise":{"domain":"kernel","requests":[{"to":"pluton","kind":"0x40","payload":"zz"}]}}}]}`,
+	} {
+		_, err := fault.ParseJSON([]byte(bad))
+		require.ErrorContains(t, err, "faults[0].action.compromise", name)
+	}
+}
