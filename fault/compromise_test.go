@@ -64,3 +64,27 @@ func TestCompromiseScripts(t *testing.T) {
 		require.ErrorContains(t, err, "faults[0].action.compromise", name)
 	}
 }
+
+func TestUARTGarbageAndButtonBounce(t *testing.T) {
+	p, err := fault.ParseYAML([]byte(`
+faults:
+  - trigger: {at: 1s}
+    action: {peripheral: {uart_garbage: {isu: 0, bytes: 16}}}
+  - trigger: {at: 2s}
+    action: {peripheral: {bounce: {button: A, count: 7, every: 2ms}}}
+`))
+	require.NoError(t, err)
+	_, rec, trace1 := run(t, readImage(t, "button-blink.bin"), p, 3*sim.Second)
+	rx, ok := rec.First("uart.rx", "isu", "0")
+	require.True(t, ok)
+	require.Equal(t, "16", rx.Str("len"))
+	var drives []string
+	for _, e := range rec.Named("gpio.drive") {
+		if e.T >= 2*sim.Second {
+			drives = append(drives, e.Str("level"))
+		}
+	}
+	require.Equal(t, []string{"0", "1", "0", "1", "0", "1", "1"}, drives, "it bounces and settles released")
+	_, _, trace2 := run(t, readImage(t, "button-blink.bin"), p, 3*sim.Second)
+	require.Equal(t, trace1, trace2, "the garbage comes from the seed")
+}

@@ -206,6 +206,35 @@ func (st *state) act() {
 		if err := in.t.Board().ADC.SetVoltage(c.Channel, c.Volts); err != nil {
 			in.tr.Emit(Dom, "fault.error", trace.Int("fault", int64(st.i)), trace.Str("error", err.Error()))
 		}
+	case a.Peripheral != nil && a.Peripheral.UARTGarbage != nil:
+		g := a.Peripheral.UARTGarbage
+		b := make([]byte, g.Bytes)
+		for i := range b {
+			b[i] = byte(st.rng.Uint32())
+		}
+		st.inject("uart.garbage", trace.Int("isu", int64(g.ISU)), trace.Int("bytes", int64(g.Bytes)))
+		if u := in.t.Board().UART[g.ISU]; u != nil {
+			u.Inject(b)
+		}
+	case a.Peripheral != nil && a.Peripheral.Bounce != nil:
+		bo := a.Peripheral.Bounce
+		pin := hw.ButtonA
+		if bo.Button == "B" {
+			pin = hw.ButtonB
+		}
+		every := int64(sim.Millisecond)
+		if bo.Every != nil {
+			every = int64(*bo.Every)
+		}
+		st.inject("button.bounce", trace.Str("button", bo.Button), trace.Int("count", int64(bo.Count)))
+		s := in.t.Sim()
+		for i := 0; i < bo.Count; i++ {
+			level := uint8(i % 2) // pressed (0), released (1), …
+			if i == bo.Count-1 {
+				level = 1 // it settles released
+			}
+			s.Schedule(s.Now()+int64(i)*every, func() { _ = in.t.Board().GPIO.Drive(pin, level) })
+		}
 	case a.Peripheral != nil:
 		up := a.Peripheral.Network == NetUp
 		st.inject("net." + a.Peripheral.Network)

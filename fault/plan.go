@@ -281,6 +281,25 @@ type PeripheralAction struct {
 	ADC *ADCStuck `json:"adc,omitempty"`
 	// Network takes the network around the device "down" or "up".
 	Network string `json:"network,omitempty"`
+	// UARTGarbage delivers seeded random bytes to an ISU's UART receiver.
+	UARTGarbage *UARTGarbage `json:"uart_garbage,omitempty"`
+	// Bounce makes a button bounce: its pin toggles Count times, Every apart.
+	Bounce *Bounce `json:"bounce,omitempty"`
+}
+
+// UARTGarbage is noise on a UART line: Bytes random bytes (from the run's
+// seed) arriving at ISU.
+type UARTGarbage struct {
+	ISU   int `json:"isu"`
+	Bytes int `json:"bytes"`
+}
+
+// Bounce is a bouncing button: "A" or "B", toggling Count times, Every apart
+// (default 1ms), ending released.
+type Bounce struct {
+	Button string    `json:"button"`
+	Count  int       `json:"count"`
+	Every  *Duration `json:"every,omitempty"`
 }
 
 // ADCStuck is an ADC channel stuck at a voltage.
@@ -499,9 +518,34 @@ func errors1(errs ...error) error {
 }
 
 func (pa *PeripheralAction) validate(path string) error {
+	n := 0
+	for _, set := range []bool{pa.ADC != nil, pa.Network != "", pa.UARTGarbage != nil, pa.Bounce != nil} {
+		if set {
+			n++
+		}
+	}
 	switch {
-	case (pa.ADC == nil) == (pa.Network == ""):
-		return pathErr(path, "want exactly one of adc or network")
+	case n != 1:
+		return pathErr(path, "want exactly one of adc, network, uart_garbage, bounce")
+	case pa.UARTGarbage != nil:
+		if pa.UARTGarbage.ISU < 0 || pa.UARTGarbage.ISU > 4 {
+			return pathErr(path+".uart_garbage.isu", "%d is not 0–4", pa.UARTGarbage.ISU)
+		}
+		if pa.UARTGarbage.Bytes < 1 || pa.UARTGarbage.Bytes > 4096 {
+			return pathErr(path+".uart_garbage.bytes", "%d is out of range (1..4096)", pa.UARTGarbage.Bytes)
+		}
+		return nil
+	case pa.Bounce != nil:
+		if pa.Bounce.Button != "A" && pa.Bounce.Button != "B" {
+			return pathErr(path+".bounce.button", "%q is not A or B", pa.Bounce.Button)
+		}
+		if pa.Bounce.Count < 1 || pa.Bounce.Count > 1000 {
+			return pathErr(path+".bounce.count", "%d is out of range (1..1000)", pa.Bounce.Count)
+		}
+		if pa.Bounce.Every != nil && (*pa.Bounce.Every <= 0 || *pa.Bounce.Every > Duration(time.Second)) {
+			return pathErr(path+".bounce.every", "want more than 0 and at most 1s")
+		}
+		return nil
 	case pa.ADC != nil:
 		if pa.ADC.Channel < 0 || pa.ADC.Channel > 7 {
 			return pathErr(path+".adc.channel", "%d is not 0–7", pa.ADC.Channel)
