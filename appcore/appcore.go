@@ -36,6 +36,11 @@ type Config struct {
 	RunawayLimit int64
 	// OnFirstInstruction, if set, is called just before the app's entry point runs.
 	OnFirstInstruction func()
+	// AppFault, if set, is asked at each syscall of the app (by component
+	// ID) whether a fault strikes it there: "trap" (the app traps),
+	// "hang" (it spins without yielding until the runaway watchdog kills
+	// it) or "exhaust" (its memory grows to the limit); "" for none.
+	AppFault func(cid string) string
 }
 
 // Appcore is the high-level app core of one device.
@@ -244,6 +249,9 @@ func (g *guest) block(f func()) { f() }
 // is terminated.
 func (g *guest) syscall(kind mailbox.Kind, args kernelmsg.Args) kernelmsg.Result {
 	var r kernelmsg.Result
+	if f := g.a.cfg.AppFault; f != nil {
+		g.injectFault(f(g.a.cid))
+	}
 	g.meter.syscall()
 	g.block(func() {
 		resp, err := g.a.ep.Call(mailbox.Kernel, kind, args.Marshal(), 0)
@@ -309,5 +317,40 @@ func (g *guest) syncClockBeforeStart() (err error) {
 func (g *guest) syncClock() {
 	if r := g.syscallInts(kernelmsg.KindClockOffset); r.Value >= 0 {
 		g.wallOffset = r.Value
+	}
+}
+
+// injectFault makes a fault strike the app at this syscall (fault
+// injection: package fault's app actions).
+func (g *guest) injectFault(op string) {
+	switch op {
+	case "":
+		return
+	case "trap":
+		g.a.tr.Emit(trace.Appcore, "app.fault", trace.Str("cid", g.a.cid), trace.Str("op", op))
+		panic(errors.New("wasm error: unreachable (injected fault)"))
+	case "hang":
+		// A guest that spins without yielding: its computation passes the
+		// runaway limit and the app core's watchdog kills it.
+		g.a.tr.Emit(trace.Appcore, "app.fault", trace.Str("cid", g.a.cid), trace.Str("op", op))
+		limit := g.a.cfg.RunawayLimit
+		g.block(func() { g.a.proc.Sleep(limit) })
+		if g.a.proc.Killed() {
+			panic(sim.ErrKilled)
+		}
+		g.meter.compute = limit
+		g.a.tr.Emit(trace.Appcore, "app.runaway", trace.Str("cid", g.a.cid), trace.Int("computed_ns", limit))
+		g.runaway = true
+		panic(sys.NewExitError(128 + sigKILL))
+	case "exhaust":
+		mem := g.mod.Memory()
+		pages := uint32(0)
+		for {
+			if _, ok := mem.Grow(1); !ok {
+				break
+			}
+			pages++
+		}
+		g.a.tr.Emit(trace.Appcore, "app.fault", trace.Str("cid", g.a.cid), trace.Str("op", op), trace.Uint("pages_grown", uint64(pages)))
 	}
 }

@@ -102,23 +102,24 @@ const rebootTime = 100 * sim.Millisecond
 
 // Device is one emulated device.
 type Device struct {
-	glitches []glitch.Injector // added by fault plans (AddGlitch)
-	sim      *sim.Sim
-	tr       *trace.Tracer
-	bus      *mailbox.Bus
-	flash    *hw.Flash
-	board    *hw.Board
-	storage  kernel.Storage
-	fuses    *pluton.Fuses
-	pluton   *pluton.Pluton
-	secmon   *secmon.SecurityMonitor
-	kernel   *kernel.Kernel
-	appcore  *appcore.Appcore
-	rt       [2]*rtcore.Core
-	ep       *mailbox.Endpoint
-	cfg      Config
-	result   Result
-	closed   bool
+	glitches  []glitch.Injector         // added by fault plans (AddGlitch)
+	appFaults []func(cid string) string // added by fault plans (AddAppFault)
+	sim       *sim.Sim
+	tr        *trace.Tracer
+	bus       *mailbox.Bus
+	flash     *hw.Flash
+	board     *hw.Board
+	storage   kernel.Storage
+	fuses     *pluton.Fuses
+	pluton    *pluton.Pluton
+	secmon    *secmon.SecurityMonitor
+	kernel    *kernel.Kernel
+	appcore   *appcore.Appcore
+	rt        [2]*rtcore.Core
+	ep        *mailbox.Endpoint
+	cfg       Config
+	result    Result
+	closed    bool
 }
 
 // TestRootKeyHash returns the SHA-256 of the public test platform key's
@@ -246,7 +247,7 @@ func (d *Device) start() {
 		links[core] = kernel.RTLink{Mailbox: mb, Shared: shared}
 	}
 	d.kernel = kernel.New(kernel.Config{Bus: d.bus, Tracer: d.tr, Board: d.board, Storage: d.storage, RestartApps: cfg.RestartApps, RT: links, Service: cfg.Service, Net: cfg.Net, Gateway: cfg.Gateway})
-	d.appcore = appcore.New(appcore.Config{Bus: d.bus, Tracer: d.tr, Cache: cfg.Cache, RunawayLimit: cfg.RunawayLimit, OnFirstInstruction: func() {
+	d.appcore = appcore.New(appcore.Config{Bus: d.bus, Tracer: d.tr, Cache: cfg.Cache, RunawayLimit: cfg.RunawayLimit, AppFault: d.appFaultAt, OnFirstInstruction: func() {
 		d.result.AppStarted = true
 		if cfg.OnFirstInstruction != nil {
 			cfg.OnFirstInstruction()

@@ -44,3 +44,21 @@ func (d *Device) glitchAt(p glitch.Point, detail string) glitch.Effect {
 	}
 	return glitch.None
 }
+
+// AddAppFault adds a function the app core asks at each syscall of the
+// high-level app whether a fault strikes it there ("trap", "hang",
+// "exhaust"; "" for none); the first that answers decides.
+func (d *Device) AddAppFault(f func(cid string) string) {
+	if f != nil {
+		d.appFaults = append(d.appFaults, f)
+	}
+}
+
+func (d *Device) appFaultAt(cid string) string {
+	for _, f := range d.appFaults {
+		if op := f(cid); op != "" {
+			return op
+		}
+	}
+	return ""
+}

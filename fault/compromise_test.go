@@ -88,3 +88,34 @@ faults:
 	_, _, trace2 := run(t, readImage(t, "button-blink.bin"), p, 3*sim.Second)
 	require.Equal(t, trace1, trace2, "the garbage comes from the seed")
 }
+
+// TestAppFaults: a trap is an AppCrash (SIGILL) the OS restarts; a hang is
+// killed by the runaway watchdog (SIGKILL) and restarted; exhausting the
+// app's memory leaves it running at its limit.
+func TestAppFaults(t *testing.T) {
+	cases := []struct {
+		op, want string
+	}{{"trap", "4"}, {"hang", "9"}, {"exhaust", ""}}
+	for _, tc := range cases {
+		t.Run(tc.op, func(t *testing.T) {
+			p := plan(at(int64(2*sim.Second), fault.Action{App: &fault.AppAction{Op: tc.op}}))
+			res, rec, _ := run(t, readImage(t, "blink.bin"), p, 15*sim.Second)
+			require.False(t, res.Halted)
+			e, ok := rec.First("app.fault", "op", tc.op)
+			require.True(t, ok)
+			if tc.want == "" {
+				_, exited := rec.First("app.exit")
+				require.False(t, exited, "the app runs on")
+				require.NotEqual(t, "0", e.Str("pages_grown"))
+				return
+			}
+			x, ok := rec.First("app.exit")
+			require.True(t, ok)
+			require.Equal(t, tc.want, x.Str("signal"))
+			_, restarted := rec.First("app.restart")
+			require.True(t, restarted, "the OS restarts it")
+		})
+	}
+	_, err := fault.ParseJSON([]byte(`{"faults":[{"trigger":{"at":0},"action":{"app":{"op":"explode"}}}]}`))
+	require.ErrorContains(t, err, "faults[0].action.app.op")
+}

@@ -35,6 +35,8 @@ type Target interface {
 	CutPower(offFor int64, fields ...trace.Field)
 	// AddGlitch adds an injector the device's security decisions consult.
 	AddGlitch(g glitch.Injector)
+	// AddAppFault adds a function the app core asks at each syscall.
+	AddAppFault(f func(cid string) string)
 }
 
 // Apply validates p and arms its faults on t: timed triggers are
@@ -241,6 +243,16 @@ func (st *state) act() {
 		in.t.Board().SetNetworkUp(up)
 	case a.Compromise != nil:
 		st.compromise(a.Compromise)
+	case a.App != nil:
+		op, cid, armed := a.App.Op, a.App.CID, true
+		st.inject("app."+op, trace.Str("cid", cid))
+		in.t.AddAppFault(func(c string) string {
+			if !armed || !strings.Contains(c, cid) {
+				return ""
+			}
+			armed = false
+			return op
+		})
 	case a.Glitch != nil:
 		g := a.Glitch
 		left := max(g.Count, 1)

@@ -71,6 +71,16 @@ type Action struct {
 	Peripheral *PeripheralAction `json:"peripheral,omitempty"`
 	Glitch     *GlitchAction     `json:"glitch,omitempty"`
 	Compromise *CompromiseAction `json:"compromise,omitempty"`
+	App        *AppAction        `json:"app,omitempty"`
+}
+
+// AppAction strikes the high-level app (whose component ID contains CID,
+// if set) at its next syscall: "trap" (it traps: an AppCrash), "hang" (it
+// spins without yielding until the runaway watchdog kills it) or "exhaust"
+// (its memory grows to the limit, so its allocations fail).
+type AppAction struct {
+	Op  string `json:"op"`
+	CID string `json:"cid,omitempty"`
 }
 
 // CompromiseAction makes a domain hostile: it sends a scripted list of
@@ -369,13 +379,13 @@ func (f *Fault) validate(path string) error {
 	a := &f.Action
 	ap := path + ".action"
 	n := 0
-	for _, set := range []bool{a.Power != nil, a.Flash != nil, a.Message != nil, a.Peripheral != nil, a.Glitch != nil, a.Compromise != nil} {
+	for _, set := range []bool{a.Power != nil, a.Flash != nil, a.Message != nil, a.Peripheral != nil, a.Glitch != nil, a.Compromise != nil, a.App != nil} {
 		if set {
 			n++
 		}
 	}
 	if n != 1 {
-		return pathErr(ap, "want exactly one of power, flash, message, peripheral, glitch, compromise (got %d)", n)
+		return pathErr(ap, "want exactly one of power, flash, message, peripheral, glitch, compromise, app (got %d)", n)
 	}
 	switch {
 	case a.Power != nil:
@@ -392,6 +402,15 @@ func (f *Fault) validate(path string) error {
 		return a.Glitch.validate(ap + ".glitch")
 	case a.Compromise != nil:
 		return a.Compromise.validate(ap + ".compromise")
+	case a.App != nil:
+		switch a.App.Op {
+		case "trap", "hang", "exhaust":
+		default:
+			return pathErr(ap+".app.op", "%q is not trap, hang or exhaust", a.App.Op)
+		}
+		if len(a.App.CID) > 64 {
+			return pathErr(ap+".app.cid", "too long")
+		}
 	}
 	return nil
 }
