@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sphere-emu/sphere-emu/device"
+	"github.com/sphere-emu/sphere-emu/fault"
 	"github.com/sphere-emu/sphere-emu/kernel"
 	"github.com/sphere-emu/sphere-emu/service/api"
 	"github.com/sphere-emu/sphere-emu/sim"
@@ -208,3 +209,42 @@ func hasRecord(recs []device.ErrorRecord, prefix string) bool {
 	}
 	return false
 }
+
+// TestNetworkAttacksOnTheServiceLink: a man in the middle with his own
+// certificate, and a clock pushed 20 years ahead, each keep the device
+// from talking to the service (it retries an hour later); once the attack
+// ends, it attests.
+func TestNetworkAttacksOnTheServiceLink(t *testing.T) {
+	thirty := fault.Duration(30 * 60 * sim.Second)
+	zero := fault.Duration(0)
+	jump := fault.Duration(20 * 365 * 24 * 60 * 60 * sim.Second)
+	cases := []struct {
+		name   string
+		plan   *fault.Plan
+		reason string
+	}{
+		{"man in the middle", &fault.Plan{Faults: []fault.Fault{
+			{Trigger: fault.Trigger{At: &zero}, Action: fault.Action{Network: &fault.NetworkAction{MITM: "on"}}},
+			{Trigger: fault.Trigger{At: &thirty}, Action: fault.Action{Network: &fault.NetworkAction{MITM: "off"}}},
+		}}, "certificate signed by unknown authority"},
+		{"clock twenty years ahead", &fault.Plan{Faults: []fault.Fault{
+			{Trigger: fault.Trigger{On: &fault.EventFilter{Event: "kernel.start"}}, Action: fault.Action{Network: &fault.NetworkAction{ClockJump: &jump}}},
+			{Trigger: fault.Trigger{At: &thirty}, Action: fault.Action{Network: &fault.NetworkAction{ClockJump: ptrDur(-jump)}}},
+		}}, "expired or is not yet valid"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newCloud(t)
+			c.addImages(t, "blink.imagepackage")
+			_, rec := c.boot(t, readImage(t, "blink.bin"), true, 61*60*sim.Second, func(cfg *device.Config) { cfg.Faults = tc.plan })
+			e, ok := rec.First("service.error")
+			require.True(t, ok)
+			require.Contains(t, e.Str("reason"), tc.reason)
+			a, ok := rec.First("service.attested")
+			require.True(t, ok, "attested once the attack ended")
+			require.Greater(t, a.T, 60*60*sim.Second)
+		})
+	}
+}
+
+func ptrDur(d fault.Duration) *fault.Duration { return &d }

@@ -104,6 +104,8 @@ const rebootTime = 100 * sim.Millisecond
 type Device struct {
 	glitches  []glitch.Injector         // added by fault plans (AddGlitch)
 	appFaults []func(cid string) string // added by fault plans (AddAppFault)
+	link      *kernel.ServiceLink       // cfg.Service, divertible (mitm.go)
+	mitm      bool                      // a man in the middle answers the service's connections
 	sim       *sim.Sim
 	tr        *trace.Tracer
 	bus       *mailbox.Bus
@@ -200,6 +202,7 @@ func New(cfg Config) (*Device, error) {
 			return nil, fmt.Errorf("device: fault plan: %w", err)
 		}
 	}
+	d.link = d.serviceLink()
 	d.start()
 	return d, nil
 }
@@ -246,7 +249,7 @@ func (d *Device) start() {
 		d.rt[core] = c
 		links[core] = kernel.RTLink{Mailbox: mb, Shared: shared}
 	}
-	d.kernel = kernel.New(kernel.Config{Bus: d.bus, Tracer: d.tr, Board: d.board, Storage: d.storage, RestartApps: cfg.RestartApps, RT: links, Service: cfg.Service, Net: cfg.Net, Gateway: cfg.Gateway})
+	d.kernel = kernel.New(kernel.Config{Bus: d.bus, Tracer: d.tr, Board: d.board, Storage: d.storage, RestartApps: cfg.RestartApps, RT: links, Service: d.link, Net: cfg.Net, Gateway: cfg.Gateway})
 	d.appcore = appcore.New(appcore.Config{Bus: d.bus, Tracer: d.tr, Cache: cfg.Cache, RunawayLimit: cfg.RunawayLimit, AppFault: d.appFaultAt, OnFirstInstruction: func() {
 		d.result.AppStarted = true
 		if cfg.OnFirstInstruction != nil {

@@ -7,6 +7,7 @@ import (
 	"github.com/sphere-emu/sphere-emu/glitch"
 	"math/rand/v2"
 	"strings"
+	"time"
 
 	"github.com/sphere-emu/sphere-emu/hw"
 	"github.com/sphere-emu/sphere-emu/image"
@@ -37,6 +38,10 @@ type Target interface {
 	AddGlitch(g glitch.Injector)
 	// AddAppFault adds a function the app core asks at each syscall.
 	AddAppFault(f func(cid string) string)
+	// InterceptService puts a man in the middle on the link to the service.
+	InterceptService(on bool)
+	// JumpClock moves the device's wall clock.
+	JumpClock(by time.Duration)
 }
 
 // Apply validates p and arms its faults on t: timed triggers are
@@ -243,6 +248,12 @@ func (st *state) act() {
 		in.t.Board().SetNetworkUp(up)
 	case a.Compromise != nil:
 		st.compromise(a.Compromise)
+	case a.Network != nil && a.Network.MITM != "":
+		st.inject("net.mitm." + a.Network.MITM)
+		in.t.InterceptService(a.Network.MITM == "on")
+	case a.Network != nil:
+		st.inject("clock.jump", trace.Int("by_ns", int64(*a.Network.ClockJump)))
+		in.t.JumpClock(time.Duration(*a.Network.ClockJump))
 	case a.App != nil:
 		op, cid, armed := a.App.Op, a.App.CID, true
 		st.inject("app."+op, trace.Str("cid", cid))

@@ -72,6 +72,17 @@ type Action struct {
 	Glitch     *GlitchAction     `json:"glitch,omitempty"`
 	Compromise *CompromiseAction `json:"compromise,omitempty"`
 	App        *AppAction        `json:"app,omitempty"`
+	Network    *NetworkAction    `json:"network,omitempty"`
+}
+
+// NetworkAction attacks the device's link to its security service; exactly
+// one field is set. (The network going down is a peripheral action.)
+type NetworkAction struct {
+	// MITM "on" puts a man in the middle who answers with a certificate no
+	// trusted CA signed; "off" takes him away.
+	MITM string `json:"mitm,omitempty"`
+	// ClockJump moves the device's wall clock (until the OS restarts).
+	ClockJump *Duration `json:"clock_jump,omitempty"`
 }
 
 // AppAction strikes the high-level app (whose component ID contains CID,
@@ -379,13 +390,13 @@ func (f *Fault) validate(path string) error {
 	a := &f.Action
 	ap := path + ".action"
 	n := 0
-	for _, set := range []bool{a.Power != nil, a.Flash != nil, a.Message != nil, a.Peripheral != nil, a.Glitch != nil, a.Compromise != nil, a.App != nil} {
+	for _, set := range []bool{a.Power != nil, a.Flash != nil, a.Message != nil, a.Peripheral != nil, a.Glitch != nil, a.Compromise != nil, a.App != nil, a.Network != nil} {
 		if set {
 			n++
 		}
 	}
 	if n != 1 {
-		return pathErr(ap, "want exactly one of power, flash, message, peripheral, glitch, compromise, app (got %d)", n)
+		return pathErr(ap, "want exactly one of power, flash, message, peripheral, glitch, compromise, app, network (got %d)", n)
 	}
 	switch {
 	case a.Power != nil:
@@ -410,6 +421,14 @@ func (f *Fault) validate(path string) error {
 		}
 		if len(a.App.CID) > 64 {
 			return pathErr(ap+".app.cid", "too long")
+		}
+	case a.Network != nil:
+		nw := a.Network
+		switch {
+		case (nw.MITM == "") == (nw.ClockJump == nil):
+			return pathErr(ap+".network", "want exactly one of mitm or clock_jump")
+		case nw.MITM != "" && nw.MITM != "on" && nw.MITM != "off":
+			return pathErr(ap+".network.mitm", "%q is not on or off", nw.MITM)
 		}
 	}
 	return nil

@@ -497,3 +497,7 @@ func sysUnimplemented(c *call) (kernelmsg.Result, *wait) {
 	c.k.tr.Emit(trace.Kernel, "api.unimplemented", trace.Str("cid", c.p.cid), trace.Str("api", strings.ToValidUTF8(name, "?")))
 	return fail(kernelmsg.ENOSYS), nil
 }
+
+// JumpClock moves the wall clock by d nanoseconds, as a wrong real-time
+// clock would (fault injection); it lasts until the OS restarts.
+func (k *Kernel) JumpClock(d int64) { k.clock.offset += d }
