@@ -119,3 +119,28 @@ func TestAppFaults(t *testing.T) {
 	_, err := fault.ParseJSON([]byte(`{"faults":[{"trigger":{"at":0},"action":{"app":{"op":"explode"}}}]}`))
 	require.ErrorContains(t, err, "faults[0].action.app.op")
 }
+
+func TestI2CNack(t *testing.T) {
+	p, err := fault.ParseYAML([]byte(`
+faults:
+  - trigger: {at: 2s}
+    action: {peripheral: {i2c_nack: {isu: 2, addr: 0x6A, count: 3}}}
+`))
+	require.NoError(t, err)
+	res, rec, _ := run(t, readImage(t, "i2c-accel.bin"), p, 12*sim.Second) // the app exits on a NACK; the OS restarts it after 1, 2, 4 s
+	require.False(t, res.Halted)
+	var nacks, acksAfter int
+	for _, e := range rec.Named("i2c.xfer") {
+		if e.T < 2*sim.Second {
+			require.Equal(t, "true", e.Str("ack"))
+			continue
+		}
+		if e.Str("ack") == "false" {
+			nacks++
+		} else if nacks == 3 {
+			acksAfter++
+		}
+	}
+	require.Equal(t, 3, nacks)
+	require.Positive(t, acksAfter, "the device answers again")
+}

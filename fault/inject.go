@@ -223,6 +223,12 @@ func (st *state) act() {
 		if u := in.t.Board().UART[g.ISU]; u != nil {
 			u.Inject(b)
 		}
+	case a.Peripheral != nil && a.Peripheral.I2CNack != nil:
+		n := a.Peripheral.I2CNack
+		st.inject("i2c.nack", trace.Int("isu", int64(n.ISU)), trace.Int("addr", int64(n.Addr)), trace.Int("count", int64(n.Count)))
+		if bus := in.t.Board().I2C[n.ISU]; bus != nil {
+			bus.FailNext(uint8(n.Addr), n.Count)
+		}
 	case a.Peripheral != nil && a.Peripheral.Bounce != nil:
 		bo := a.Peripheral.Bounce
 		pin := hw.ButtonA

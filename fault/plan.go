@@ -306,6 +306,15 @@ type PeripheralAction struct {
 	UARTGarbage *UARTGarbage `json:"uart_garbage,omitempty"`
 	// Bounce makes a button bounce: its pin toggles Count times, Every apart.
 	Bounce *Bounce `json:"bounce,omitempty"`
+	// I2CNack makes the next Count transfers to an I2C address go unacknowledged.
+	I2CNack *I2CNack `json:"i2c_nack,omitempty"`
+}
+
+// I2CNack is a device on an ISU's I2C bus that does not acknowledge.
+type I2CNack struct {
+	ISU   int `json:"isu"`
+	Addr  int `json:"addr"`
+	Count int `json:"count"`
 }
 
 // UARTGarbage is noise on a UART line: Bytes random bytes (from the run's
@@ -557,14 +566,26 @@ func errors1(errs ...error) error {
 
 func (pa *PeripheralAction) validate(path string) error {
 	n := 0
-	for _, set := range []bool{pa.ADC != nil, pa.Network != "", pa.UARTGarbage != nil, pa.Bounce != nil} {
+	for _, set := range []bool{pa.ADC != nil, pa.Network != "", pa.UARTGarbage != nil, pa.Bounce != nil, pa.I2CNack != nil} {
 		if set {
 			n++
 		}
 	}
 	switch {
 	case n != 1:
-		return pathErr(path, "want exactly one of adc, network, uart_garbage, bounce")
+		return pathErr(path, "want exactly one of adc, network, uart_garbage, bounce, i2c_nack")
+	case pa.I2CNack != nil:
+		n := pa.I2CNack
+		if n.ISU < 0 || n.ISU > 4 {
+			return pathErr(path+".i2c_nack.isu", "%d is not 0–4", n.ISU)
+		}
+		if n.Addr < 0 || n.Addr > 0x7F {
+			return pathErr(path+".i2c_nack.addr", "%d is not a 7-bit address", n.Addr)
+		}
+		if n.Count < 1 || n.Count > 1_000_000 {
+			return pathErr(path+".i2c_nack.count", "%d is out of range (1..1000000)", n.Count)
+		}
+		return nil
 	case pa.UARTGarbage != nil:
 		if pa.UARTGarbage.ISU < 0 || pa.UARTGarbage.ISU > 4 {
 			return pathErr(path+".uart_garbage.isu", "%d is not 0–4", pa.UARTGarbage.ISU)

@@ -32,6 +32,16 @@ type I2CBus struct {
 	tr    *trace.Tracer
 	speed uint32
 	devs  map[uint8]I2CDevice
+	nacks map[uint8]int // address → transfers still to refuse (fault injection)
+}
+
+// FailNext makes the next n transfers to addr go unacknowledged, as a
+// device that is busy, browned out or hit by noise would (fault injection).
+func (b *I2CBus) FailNext(addr uint8, n int) {
+	if b.nacks == nil {
+		b.nacks = map[uint8]int{}
+	}
+	b.nacks[addr] += n
 }
 
 // NewI2CBus returns ISU isu's I2C master at standard speed with nothing attached.
@@ -85,6 +95,10 @@ func (b *I2CBus) Transfer(addr uint8, write []byte, readLen int) ([]byte, error)
 		return nil, fmt.Errorf("i2c ISU%d: empty transfer to %#02x: %w", b.isu, addr, ErrInvalid)
 	}
 	dev := b.devs[addr]
+	if b.nacks[addr] > 0 {
+		b.nacks[addr]--
+		dev = nil // no acknowledge this time
+	}
 	b.tr.Emit(trace.HW, "i2c.xfer", trace.Int("isu", int64(b.isu)), trace.Int("addr", int64(addr)),
 		trace.Int("wlen", int64(len(write))), trace.Int("rlen", int64(readLen)), trace.Bool("ack", dev != nil))
 	if dev == nil {
