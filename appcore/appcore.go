@@ -37,10 +37,18 @@ type Config struct {
 	// OnFirstInstruction, if set, is called just before the app's entry point runs.
 	OnFirstInstruction func()
 	// AppFault, if set, is asked at each syscall of the app (by component
-	// ID) whether a fault strikes it there: "trap" (the app traps),
-	// "hang" (it spins without yielding until the runaway watchdog kills
-	// it) or "exhaust" (its memory grows to the limit); "" for none.
-	AppFault func(cid string) string
+	// ID) whether a fault strikes it there (Op "" for none).
+	AppFault func(cid string) AppFault
+}
+
+// AppFault is a fault that strikes the app at a syscall: Op "trap" (the
+// app traps), "hang" (it spins without yielding until the runaway
+// watchdog kills it), "exhaust" (its memory grows to the limit) or "flip"
+// (bit Bit of the byte at Offset of its linear memory is inverted).
+type AppFault struct {
+	Op     string
+	Offset uint32
+	Bit    uint8
 }
 
 // Appcore is the high-level app core of one device.
@@ -250,7 +258,9 @@ func (g *guest) block(f func()) { f() }
 func (g *guest) syscall(kind mailbox.Kind, args kernelmsg.Args) kernelmsg.Result {
 	var r kernelmsg.Result
 	if f := g.a.cfg.AppFault; f != nil {
-		g.injectFault(f(g.a.cid))
+		if af := f(g.a.cid); af.Op != "" {
+			g.injectFault(af)
+		}
 	}
 	g.meter.syscall()
 	g.block(func() {
@@ -322,10 +332,19 @@ func (g *guest) syncClock() {
 
 // injectFault makes a fault strike the app at this syscall (fault
 // injection: package fault's app actions).
-func (g *guest) injectFault(op string) {
+func (g *guest) injectFault(af AppFault) {
+	op := af.Op
 	switch op {
-	case "":
-		return
+	case "flip":
+		mem := g.mod.Memory()
+		b, ok := mem.ReadByte(af.Offset)
+		after := b ^ (1 << (af.Bit & 7))
+		if ok {
+			mem.WriteByte(af.Offset, after)
+		}
+		g.a.tr.Emit(trace.Appcore, "app.fault", trace.Str("cid", g.a.cid), trace.Str("op", op),
+			trace.Uint("offset", uint64(af.Offset)), trace.Int("bit", int64(af.Bit&7)), trace.Bool("in_memory", ok),
+			trace.Uint("before", uint64(b)), trace.Uint("after", uint64(after)))
 	case "trap":
 		g.a.tr.Emit(trace.Appcore, "app.fault", trace.Str("cid", g.a.cid), trace.Str("op", op))
 		panic(errors.New("wasm error: unreachable (injected fault)"))

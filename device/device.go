@@ -102,10 +102,10 @@ const rebootTime = 100 * sim.Millisecond
 
 // Device is one emulated device.
 type Device struct {
-	glitches  []glitch.Injector         // added by fault plans (AddGlitch)
-	appFaults []func(cid string) string // added by fault plans (AddAppFault)
-	link      *kernel.ServiceLink       // cfg.Service, divertible (mitm.go)
-	mitm      bool                      // a man in the middle answers the service's connections
+	glitches  []glitch.Injector                   // added by fault plans (AddGlitch)
+	appFaults []func(cid string) appcore.AppFault // added by fault plans (AddAppFault)
+	link      *kernel.ServiceLink                 // cfg.Service, divertible (mitm.go)
+	mitm      bool                                // a man in the middle answers the service's connections
 	sim       *sim.Sim
 	tr        *trace.Tracer
 	bus       *mailbox.Bus

@@ -1,6 +1,7 @@
 package device
 
 import (
+	"github.com/sphere-emu/sphere-emu/appcore"
 	"github.com/sphere-emu/sphere-emu/glitch"
 	"github.com/sphere-emu/sphere-emu/mailbox"
 	"github.com/sphere-emu/sphere-emu/trace"
@@ -46,19 +47,19 @@ func (d *Device) glitchAt(p glitch.Point, detail string) glitch.Effect {
 }
 
 // AddAppFault adds a function the app core asks at each syscall of the
-// high-level app whether a fault strikes it there ("trap", "hang",
-// "exhaust"; "" for none); the first that answers decides.
-func (d *Device) AddAppFault(f func(cid string) string) {
+// high-level app whether a fault strikes it there (appcore.AppFault; Op ""
+// for none); the first that answers decides.
+func (d *Device) AddAppFault(f func(cid string) appcore.AppFault) {
 	if f != nil {
 		d.appFaults = append(d.appFaults, f)
 	}
 }
 
-func (d *Device) appFaultAt(cid string) string {
+func (d *Device) appFaultAt(cid string) appcore.AppFault {
 	for _, f := range d.appFaults {
-		if op := f(cid); op != "" {
-			return op
+		if af := f(cid); af.Op != "" {
+			return af
 		}
 	}
-	return ""
+	return appcore.AppFault{}
 }

@@ -1,6 +1,7 @@
 package fault_test
 
 import (
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -143,4 +144,35 @@ faults:
 	}
 	require.Equal(t, 3, nacks)
 	require.Positive(t, acksAfter, "the device answers again")
+}
+
+// TestAppMemoryFlip: a bit of the high-level app's linear memory inverts
+// at its next syscall; an offset beyond its memory changes nothing and says
+// so. The bit, when not given, comes from the seed.
+func TestAppMemoryFlip(t *testing.T) {
+	bit := 3
+	p := plan(at(int64(2*sim.Second), fault.Action{App: &fault.AppAction{Op: "flip", Offset: 1024, Bit: &bit}}))
+	res, rec, _ := run(t, readImage(t, "blink.bin"), p, 3*sim.Second)
+	require.False(t, res.Halted)
+	e, ok := rec.First("app.fault", "op", "flip")
+	require.True(t, ok)
+	require.Equal(t, "1024", e.Str("offset"))
+	require.Equal(t, "3", e.Str("bit"))
+	require.Equal(t, "true", e.Str("in_memory"))
+	before, err := strconv.Atoi(e.Str("before"))
+	require.NoError(t, err)
+	after, err := strconv.Atoi(e.Str("after"))
+	require.NoError(t, err)
+	require.Equal(t, 1<<3, before^after)
+
+	p = plan(at(int64(2*sim.Second), fault.Action{App: &fault.AppAction{Op: "flip", Offset: 0x7fff0000}}))
+	_, rec, trace1 := run(t, readImage(t, "blink.bin"), p, 3*sim.Second)
+	e, ok = rec.First("app.fault", "op", "flip")
+	require.True(t, ok)
+	require.Equal(t, "false", e.Str("in_memory"))
+	_, _, trace2 := run(t, readImage(t, "blink.bin"), p, 3*sim.Second)
+	require.Equal(t, trace1, trace2, "the bit comes from the seed")
+
+	_, err = fault.ParseJSON([]byte(`{"faults":[{"trigger":{"at":0},"action":{"app":{"op":"trap","offset":4}}}]}`))
+	require.ErrorContains(t, err, "for op flip only")
 }

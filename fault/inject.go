@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"encoding/hex"
 	"fmt"
-	"github.com/sphere-emu/sphere-emu/glitch"
 	"math/rand/v2"
 	"strings"
 	"time"
 
+	"github.com/sphere-emu/sphere-emu/appcore"
+	"github.com/sphere-emu/sphere-emu/glitch"
 	"github.com/sphere-emu/sphere-emu/hw"
 	"github.com/sphere-emu/sphere-emu/image"
 	"github.com/sphere-emu/sphere-emu/mailbox"
@@ -37,7 +38,7 @@ type Target interface {
 	// AddGlitch adds an injector the device's security decisions consult.
 	AddGlitch(g glitch.Injector)
 	// AddAppFault adds a function the app core asks at each syscall.
-	AddAppFault(f func(cid string) string)
+	AddAppFault(f func(cid string) appcore.AppFault)
 	// InterceptService puts a man in the middle on the link to the service.
 	InterceptService(on bool)
 	// JumpClock moves the device's wall clock.
@@ -261,14 +262,20 @@ func (st *state) act() {
 		st.inject("clock.jump", trace.Int("by_ns", int64(*a.Network.ClockJump)))
 		in.t.JumpClock(time.Duration(*a.Network.ClockJump))
 	case a.App != nil:
-		op, cid, armed := a.App.Op, a.App.CID, true
-		st.inject("app."+op, trace.Str("cid", cid))
-		in.t.AddAppFault(func(c string) string {
+		cid, armed := a.App.CID, true
+		af := appcore.AppFault{Op: a.App.Op, Offset: a.App.Offset}
+		if a.App.Bit != nil {
+			af.Bit = uint8(*a.App.Bit)
+		} else {
+			af.Bit = uint8(st.rng.IntN(8))
+		}
+		st.inject("app."+af.Op, trace.Str("cid", cid))
+		in.t.AddAppFault(func(c string) appcore.AppFault {
 			if !armed || !strings.Contains(c, cid) {
-				return ""
+				return appcore.AppFault{}
 			}
 			armed = false
-			return op
+			return af
 		})
 	case a.Glitch != nil:
 		g := a.Glitch

@@ -92,6 +92,10 @@ type NetworkAction struct {
 type AppAction struct {
 	Op  string `json:"op"`
 	CID string `json:"cid,omitempty"`
+	// Offset and Bit (op flip): the byte of the app's linear memory and the
+	// bit to invert (nil picks one from the run's seed).
+	Offset uint32 `json:"offset,omitempty"`
+	Bit    *int   `json:"bit,omitempty"`
 }
 
 // CompromiseAction makes a domain hostile: it sends a scripted list of
@@ -424,9 +428,15 @@ func (f *Fault) validate(path string) error {
 		return a.Compromise.validate(ap + ".compromise")
 	case a.App != nil:
 		switch a.App.Op {
-		case "trap", "hang", "exhaust":
+		case "trap", "hang", "exhaust", "flip":
 		default:
-			return pathErr(ap+".app.op", "%q is not trap, hang or exhaust", a.App.Op)
+			return pathErr(ap+".app.op", "%q is not trap, hang, exhaust or flip", a.App.Op)
+		}
+		if a.App.Op != "flip" && (a.App.Offset != 0 || a.App.Bit != nil) {
+			return pathErr(ap+".app", "offset and bit are for op flip only")
+		}
+		if a.App.Bit != nil && (*a.App.Bit < 0 || *a.App.Bit > 7) {
+			return pathErr(ap+".app.bit", "%d is not 0–7", *a.App.Bit)
 		}
 		if len(a.App.CID) > 64 {
 			return pathErr(ap+".app.cid", "too long")
