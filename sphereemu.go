@@ -29,3 +29,11 @@ var TestAppPublicKey []byte
 //
 //go:embed testdata/keys/platform-root.key.pem
 var TestPlatformPrivateKey []byte
+
+// TestSDKPrivateKey is the PEM private half of the PUBLIC SDK test key in
+// testdata/keys (sdk-test.key.pem). Packages it signs run only on a device
+// whose image trusts it as a test key and that holds the appDevelopment
+// capability; the fault package's sideload-no-capability script signs with it.
+//
+//go:embed testdata/keys/sdk-test.key.pem
+var TestSDKPrivateKey []byte

@@ -118,6 +118,7 @@ type Device struct {
 	kernel    *kernel.Kernel
 	appcore   *appcore.Appcore
 	rt        [2]*rtcore.Core
+	rtLinks   [2]kernel.RTLink // the A7↔real-time-core channels of this boot
 	ep        *mailbox.Endpoint
 	cfg       Config
 	result    Result
@@ -249,6 +250,7 @@ func (d *Device) start() {
 		d.rt[core] = c
 		links[core] = kernel.RTLink{Mailbox: mb, Shared: shared}
 	}
+	d.rtLinks = links
 	d.kernel = kernel.New(kernel.Config{Bus: d.bus, Tracer: d.tr, Board: d.board, Storage: d.storage, RestartApps: cfg.RestartApps, RT: links, Service: d.link, Net: cfg.Net, Gateway: cfg.Gateway})
 	d.appcore = appcore.New(appcore.Config{Bus: d.bus, Tracer: d.tr, Cache: cfg.Cache, RunawayLimit: cfg.RunawayLimit, AppFault: d.appFaultAt, OnFirstInstruction: func() {
 		d.result.AppStarted = true

@@ -3,6 +3,7 @@ package device
 import (
 	"github.com/sphere-emu/sphere-emu/appcore"
 	"github.com/sphere-emu/sphere-emu/glitch"
+	"github.com/sphere-emu/sphere-emu/hw"
 	"github.com/sphere-emu/sphere-emu/mailbox"
 	"github.com/sphere-emu/sphere-emu/trace"
 )
@@ -62,4 +63,14 @@ func (d *Device) appFaultAt(cid string) appcore.AppFault {
 		}
 	}
 	return appcore.AppFault{}
+}
+
+// RTLink returns a real-time core's end of its intercore channel in this
+// boot: the shared memory holding the rings, and its mailbox (fault
+// injection: a hostile real-time core forging intercore traffic).
+func (d *Device) RTLink(core int) (*hw.RAM, *hw.MailboxChannel) {
+	if core < 0 || core >= len(d.rtLinks) {
+		return nil, nil
+	}
+	return d.rtLinks[core].Shared, d.rtLinks[core].Mailbox
 }

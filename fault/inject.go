@@ -1,8 +1,6 @@
 package fault
 
 import (
-	"bytes"
-	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -43,6 +41,9 @@ type Target interface {
 	InterceptService(on bool)
 	// JumpClock moves the device's wall clock.
 	JumpClock(by time.Duration)
+	// RTLink returns a real-time core's end of its intercore channel: the
+	// shared memory holding the rings and its mailbox (nil, nil if none).
+	RTLink(core int) (*hw.RAM, *hw.MailboxChannel)
 }
 
 // Apply validates p and arms its faults on t: timed triggers are
@@ -73,6 +74,16 @@ func Apply(p *Plan, t Target) error {
 			in.watch = append(in.watch, st)
 		}
 	}
+	observing := false
+	for _, f := range p.Faults {
+		if c := f.Action.Compromise; c != nil && (c.Script == ScriptMapCompartment || c.Script == ScriptForgeIntercore) {
+			observing = true
+		}
+	}
+	if observing {
+		in.rtApps = map[string]string{}
+		in.tr.AddSink(trace.SinkFunc(in.observe))
+	}
 	if len(in.watch) > 0 {
 		in.tr.AddSink(trace.SinkFunc(in.event))
 	}
@@ -95,6 +106,10 @@ type injector struct {
 	cuts     []*flashCut
 	fails    []*failing
 	msgs     []*msgArm
+	// What compromise scripts aim at (observe).
+	claims     []observedClaim
+	rtApps     map[string]string // real-time core → the app it runs
+	hostileSeq uint32
 }
 
 // state is one fault's progress.
@@ -535,40 +550,5 @@ func (in *injector) tap(from, to mailbox.Addr, b []byte) ([]byte, bool) {
 func (in *injector) deliver(st *state, from, to mailbox.Addr, b []byte) {
 	if err := in.t.Bus().Deliver(from, to, b); err != nil {
 		in.tr.Emit(Dom, "fault.error", trace.Int("fault", int64(st.i)), trace.Str("error", err.Error()))
-	}
-}
-
-// compromise sends a hostile domain's requests, one per virtual
-// millisecond (its FIFO would refuse a burst), on its own links.
-func (st *state) compromise(c *CompromiseAction) {
-	from, _ := parseAddr(c.Domain)
-	type req struct {
-		to      mailbox.Addr
-		kind    mailbox.Kind
-		payload []byte
-	}
-	var reqs []req
-	if c.Script == "probe-pluton" {
-		for _, k := range mailbox.Kinds(mailbox.Pluton) {
-			for _, p := range [][]byte{nil, make([]byte, 32), bytes.Repeat([]byte{0xFF}, 1024)} {
-				reqs = append(reqs, req{mailbox.Pluton, k, p})
-			}
-		}
-	}
-	for _, r := range c.Requests {
-		to, _ := parseAddr(r.To)
-		k, _ := parseKind(r.To, r.Kind)
-		p, _ := hex.DecodeString(r.Payload)
-		reqs = append(reqs, req{to, k, p})
-	}
-	st.inject("compromise", trace.Str("domain", c.Domain), trace.Int("requests", int64(len(reqs))))
-	s := st.in.t.Sim()
-	for i, r := range reqs {
-		m := mailbox.Message{From: from, To: r.to, Kind: r.kind, Seq: 0xC0000000 + uint32(i), Payload: r.payload}
-		s.Schedule(s.Now()+int64(i)*sim.Millisecond, func() {
-			if err := st.in.t.Bus().Deliver(from, r.to, m.Marshal()); err != nil {
-				st.in.tr.Emit(Dom, "fault.error", trace.Int("fault", int64(st.i)), trace.Str("error", "compromise: "+err.Error()))
-			}
-		})
 	}
 }

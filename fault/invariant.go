@@ -123,6 +123,7 @@ type bootState struct {
 	glitches []trace.Event            // Pluton glitches not yet followed by a stage.verify
 	started  map[string]*verification // stages that ran → what was verified
 	owners   map[string]string        // peripheral "type index" → owner
+	running  map[string]bool          // real-time cores running an app (their firewall maps their blocks)
 	token    []string                 // measurements of the last attestation token signed
 	tokenEv  *Evidence
 }
@@ -219,7 +220,7 @@ func (c *Checker) newBoot() {
 	if c.boot != nil {
 		n = c.boot.n + 1
 	}
-	c.boot = &bootState{n: n, verified: map[string]*verification{}, started: map[string]*verification{}, owners: map[string]string{}}
+	c.boot = &bootState{n: n, verified: map[string]*verification{}, started: map[string]*verification{}, owners: map[string]string{}, running: map[string]bool{}}
 }
 
 // report records a violation once per key; its event is emitted after the
@@ -321,6 +322,16 @@ func (c *Checker) event(e *trace.Event) {
 		c.started(e, "kernel")
 	case "app.start", "rt.start":
 		c.started(e, "app:"+e.Str("cid"))
+		if e.Ev == "rt.start" {
+			b.running[e.Dom] = true
+		}
+	case "rt.stop":
+		delete(b.running, e.Dom)
+		for k, o := range b.owners {
+			if o == e.Dom+releasedRunning {
+				delete(b.owners, k)
+			}
+		}
 	case "peripheral.acquire", "peripheral.release":
 		c.peripheral(e)
 	case "storage.write":
@@ -386,13 +397,21 @@ func (c *Checker) started(e *trace.Event, stages ...string) {
 	}
 }
 
+// releasedRunning marks a block released while its core still runs.
+const releasedRunning = " (released, but still in its running core's firewall)"
+
 // peripheral keeps the peripheral ownership map: a block acquired by one
-// owner while another holds it is shared across compartments.
+// owner while another holds it is shared across compartments. A block
+// released while its real-time core runs stays in that core's firewall
+// until the core stops: mapping it elsewhere before then shares it too.
 func (c *Checker) peripheral(e *trace.Event) {
 	k := e.Str("type") + " " + e.Str("index")
 	owner := e.Str("owner")
 	if e.Ev == "peripheral.release" {
 		delete(c.boot.owners, k)
+		if c.boot.running[owner] {
+			c.boot.owners[k] = owner + releasedRunning
+		}
 		return
 	}
 	if prev, ok := c.boot.owners[k]; ok && prev != owner {

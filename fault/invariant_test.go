@@ -20,6 +20,7 @@ import (
 	"github.com/sphere-emu/sphere-emu/image"
 	"github.com/sphere-emu/sphere-emu/kernel"
 	"github.com/sphere-emu/sphere-emu/pluton"
+	"github.com/sphere-emu/sphere-emu/secmon"
 	"github.com/sphere-emu/sphere-emu/service"
 	"github.com/sphere-emu/sphere-emu/sim"
 	"github.com/sphere-emu/sphere-emu/trace"
@@ -150,6 +151,10 @@ func TestEachInvariantCatchesItsBrokenCheck(t *testing.T) {
 		Trigger: fault.Trigger{On: &fault.EventFilter{Event: "storage.write", Nth: 2}},
 		Action:  fault.Action{Power: &fault.PowerAction{OffFor: fault.D(10 * sim.Millisecond)}},
 	}}}
+	mapCompartment := &fault.Plan{Faults: []fault.Fault{{
+		Trigger: fault.Trigger{At: fault.D(2 * sim.Second)},
+		Action:  fault.Action{Compromise: &fault.CompromiseAction{Domain: "kernel", Script: fault.ScriptMapCompartment}},
+	}}}
 	cases := []struct {
 		name  string
 		img   []byte
@@ -192,6 +197,17 @@ func TestEachInvariantCatchesItsBrokenCheck(t *testing.T) {
 				cfg.Glitch = glitchFirst(glitch.RTFirewall, "read 0x38070000", glitch.Skip)
 				return nil
 			}, want: fault.CrossCompartment, says: "a glitch let it through"},
+		{name: "hostile kernel remaps a running core's peripherals, intact Security Monitor: refused, no violation", img: readImage(t, "rt-gpio-adc.bin"), until: 3 * sim.Second,
+			setup: func(t *testing.T, cfg *device.Config) func(*device.Device) {
+				cfg.Faults = mapCompartment
+				return nil
+			}},
+		{name: "hostile kernel remaps a running core's peripherals, Security Monitor releases them", img: readImage(t, "rt-gpio-adc.bin"), until: 3 * sim.Second,
+			setup: func(t *testing.T, cfg *device.Config) func(*device.Device) {
+				testOnly(t, &secmon.TestOnlyReleaseRunningCores, true)
+				cfg.Faults = mapCompartment
+				return nil
+			}, want: fault.CrossCompartment, says: "still in its running core's firewall"},
 		{name: "power cut after an acknowledged write, kernel persists first: no violation", img: readImage(t, "storage-counter.bin"), until: 3 * sim.Second,
 			setup: func(t *testing.T, cfg *device.Config) func(*device.Device) {
 				cfg.Faults = cutAfterSecondWrite

@@ -98,12 +98,13 @@ type AppAction struct {
 	Bit    *int   `json:"bit,omitempty"`
 }
 
-// CompromiseAction makes a domain hostile: it sends a scripted list of
-// requests on its own mailbox links (the links, not the message, name the
-// sender, so it cannot pose as another domain). Script "probe-pluton" adds
-// every request kind Pluton serves, each with an empty, a 32-byte and a
-// 1 KiB payload — the "read Pluton's secrets" attack; the security-invariant
-// checker watches what comes back.
+// CompromiseAction makes a domain hostile: it plays a named script (the
+// Script* constants: read Pluton's secrets, map another compartment, start
+// an unsigned real-time app, sideload without the capability, forge
+// intercore traffic) and then Requests, one move per virtual millisecond,
+// on its own mailbox links (the links, not the message, name the sender, so
+// it cannot pose as another domain); the security-invariant checker watches
+// what comes back.
 type CompromiseAction struct {
 	Domain   string           `json:"domain"` // kernel, appcore, rtcore0, rtcore1, secmon
 	Script   string           `json:"script,omitempty"`
@@ -121,8 +122,11 @@ func (c *CompromiseAction) validate(path string) error {
 	if _, ok := parseAddr(c.Domain); !ok || c.Domain == "pluton" || c.Domain == "device" {
 		return pathErr(path+".domain", "%q is not a domain that can be compromised (kernel, appcore, rtcore0, rtcore1, secmon)", c.Domain)
 	}
-	if c.Script != "" && c.Script != "probe-pluton" {
-		return pathErr(path+".script", "%q is not a script (probe-pluton)", c.Script)
+	if c.Script != "" && !validScript(c.Script) {
+		return pathErr(path+".script", "%q is not a script (%s)", c.Script, scriptNames())
+	}
+	if c.Script == ScriptForgeIntercore && c.Domain != "rtcore0" && c.Domain != "rtcore1" {
+		return pathErr(path+".script", "forge-intercore is played by a real-time core (rtcore0, rtcore1), not %s", c.Domain)
 	}
 	if c.Script == "" && len(c.Requests) == 0 {
 		return pathErr(path, "want a script or requests")

@@ -307,10 +307,7 @@ func (k *Kernel) startRT(stage string, man *manifest.Manifest) {
 		k.refuse(stage, "both real-time cores are in use (or not emulated)", 0)
 		return
 	}
-	owner := mailbox.RTCore0
-	if core == 1 {
-		owner = mailbox.RTCore1
-	}
+	owner := rtOwner(core)
 	claims, err := peripheralClaims(man)
 	if err != nil {
 		k.refuse(stage, err.Error(), 0)
@@ -357,7 +354,9 @@ func (k *Kernel) rtStopped(m mailbox.Message) {
 	k.tr.Emit(trace.Kernel, "rt.exit", trace.Str("core", st.Core), trace.Str("cid", st.ComponentID), trace.Str("reason", st.Reason), trace.Str("detail", st.Detail))
 	k.recordRTStop(st)
 	for i, l := range k.rt {
-		if l == nil || l.cid != st.ComponentID {
+		// The Security Monitor names the core the report came from: only
+		// that core's app can have stopped.
+		if l == nil || l.cid != st.ComponentID || st.Core != rtOwner(i).String() {
 			continue
 		}
 		l.up, l.txQueue = false, nil
@@ -375,4 +374,12 @@ func (k *Kernel) rtStopped(m mailbox.Message) {
 		}
 		k.rt[i] = nil
 	}
+}
+
+// rtOwner is the mailbox endpoint of real-time core i.
+func rtOwner(i int) mailbox.Addr {
+	if i == 1 {
+		return mailbox.RTCore1
+	}
+	return mailbox.RTCore0
 }

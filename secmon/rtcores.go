@@ -105,6 +105,14 @@ func (s *SecurityMonitor) serveStartRTCore(m mailbox.Message) {
 		return
 	}
 	core := rtAddr(req.Core)
+	if req.Core > 1 {
+		s.reject(m, secmonmsg.ErrNoSuchDevice, fmt.Sprintf("there is no real-time core %d", req.Core))
+		return
+	}
+	if running := s.rtRunning[req.Core]; running != "" {
+		s.reject(m, secmonmsg.ErrDenied, fmt.Sprintf("%s already runs %s", core, running))
+		return
+	}
 	for i := range req.Peripherals {
 		req.Peripherals[i].Owner, req.Peripherals[i].ComponentID = core, req.ComponentID
 		if !s.peripherals.owns(req.Peripherals[i]) {
@@ -131,6 +139,7 @@ func (s *SecurityMonitor) serveStartRTCore(m mailbox.Message) {
 		s.reject(m, secmonmsg.ErrNoSuchDevice, "cannot reach "+core.String()+": "+err.Error())
 		return
 	}
+	s.rtRunning[req.Core] = req.ComponentID
 	s.tr.Emit(trace.Secmon, "rt.load", trace.Str("core", core.String()), trace.Str("cid", req.ComponentID), trace.Int("wasm_bytes", int64(len(wasm))))
 	_ = s.ep.Reply(m, nil)
 }
@@ -180,13 +189,25 @@ func (s *SecurityMonitor) loadRTImage(cid string) ([]byte, string, error) {
 	return nil, "", fmt.Errorf("no application image with component ID %s", cid)
 }
 
-// forwardRTStopped passes a real-time core's report on to the kernel.
+// forwardRTStopped passes a real-time core's report on to the kernel. A
+// core can only report the end of the app it was started with: anything
+// else is forged (a hostile core naming another core's app) and dropped.
 func (s *SecurityMonitor) forwardRTStopped(m mailbox.Message) {
 	st, err := rtcoremsg.UnmarshalStopped(m.Payload)
 	if err != nil {
 		s.tr.Emit(trace.Secmon, "request.reject", trace.Str("from", m.From.String()), trace.Str("reason", err.Error()))
 		return
 	}
+	idx := 0
+	if m.From == mailbox.RTCore1 {
+		idx = 1
+	}
+	if running := s.rtRunning[idx]; running == "" || running != st.ComponentID {
+		s.tr.Emit(trace.Secmon, "request.reject", trace.Str("from", m.From.String()), trace.Str("kind", mailbox.KindName(m)),
+			trace.Str("reason", fmt.Sprintf("%s reports %s stopped, but it runs %q", m.From, st.ComponentID, running)))
+		return
+	}
+	s.rtRunning[idx] = ""
 	n := kernelmsg.RTStopped{Core: m.From.String(), ComponentID: st.ComponentID, Reason: st.Reason, Detail: st.Detail}
 	_, _ = s.ep.Send(mailbox.Kernel, kernelmsg.KindRTStopped, n.Marshal())
 }

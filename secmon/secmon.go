@@ -48,6 +48,7 @@ type SecurityMonitor struct {
 	telemetry    *telemetryStore // mounted at first use
 	layouts      image.Layouts   // the two locator copies as read at boot, updated by installs
 	staged       []stagedImage   // update images written and verified, not yet installed
+	rtRunning    [2]string       // the component ID each real-time core runs ("" when stopped)
 }
 
 // New builds the Security Monitor and opens its mailbox endpoint.

@@ -110,6 +110,14 @@ func (s *SecurityMonitor) servePeripheral(m mailbox.Message) {
 		return
 	}
 	if m.Kind == secmonmsg.KindPeripheralRelease {
+		// A running real-time core's firewall maps its blocks until it
+		// stops: releasing them before would let them be mapped twice.
+		for i, a := range []mailbox.Addr{mailbox.RTCore0, mailbox.RTCore1} {
+			if p.Owner == a && s.rtRunning[i] != "" && !TestOnlyReleaseRunningCores {
+				s.reject(m, secmonmsg.ErrDenied, fmt.Sprintf("%s %d stays mapped to %s while it runs %s", p.Type, p.Index, a, s.rtRunning[i]))
+				return
+			}
+		}
 		s.peripherals.release(p)
 		s.tr.Emit(trace.Secmon, "peripheral.release", trace.Str("type", p.Type.String()), trace.Int("index", int64(p.Index)), trace.Str("owner", p.Owner.String()))
 		_ = s.ep.Reply(m, nil)
