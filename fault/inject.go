@@ -110,6 +110,7 @@ type injector struct {
 	claims     []observedClaim
 	rtApps     map[string]string // real-time core → the app it runs
 	hostileSeq uint32
+	heldSeq    uint64
 }
 
 // state is one fault's progress.
@@ -139,6 +140,14 @@ type msgArm struct {
 	from mailbox.Addr
 	to   mailbox.Addr
 	left int
+	held []heldMsg // op reorder: messages waiting for the next one on their link
+}
+
+// heldMsg is a message op reorder holds back.
+type heldMsg struct {
+	from, to mailbox.Addr
+	b        []byte
+	seq      uint64
 }
 
 // event is the trace sink of event triggers. It runs inside the tracer, so
@@ -491,6 +500,7 @@ func (in *injector) tap(from, to mailbox.Addr, b []byte) ([]byte, bool) {
 			return b, true
 		}
 	}
+	in.releaseHeld(from, to)
 	for _, arm := range in.msgs {
 		if arm.left == 0 {
 			continue
@@ -531,6 +541,22 @@ func (in *injector) tap(from, to mailbox.Addr, b []byte) ([]byte, bool) {
 			}
 			st.inject("message.truncate", append(base, trace.Int("len", int64(len(b))), trace.Int("kept", int64(n)))...)
 			return append([]byte(nil), b[:n]...), false
+		case MsgReorder:
+			wait := 100 * sim.Millisecond
+			if m.Delay != nil {
+				wait = int64(*m.Delay)
+			}
+			h := heldMsg{from: from, to: to, b: append([]byte(nil), b...), seq: in.heldSeq}
+			in.heldSeq++
+			arm.held = append(arm.held, h)
+			st.inject("message.reorder", base...)
+			in.s.Schedule(in.s.Now()+wait, func() { // nothing came to swap with
+				if arm.take(h.seq) {
+					in.tr.Emit(Dom, "fault.note", trace.Int("fault", int64(st.i)), trace.Str("note", "reorder: no later message on the link; delivered late"))
+					in.deliver(st, from, to, h.b)
+				}
+			})
+			return b, true
 		case MsgFlip:
 			out := append([]byte(nil), b...)
 			if len(out) == 0 {
@@ -547,6 +573,34 @@ func (in *injector) tap(from, to mailbox.Addr, b []byte) ([]byte, bool) {
 }
 
 // deliver hands a duplicated or delayed message to its receiver.
+// releaseHeld delivers, right after a message on the link from→to, the
+// messages op reorder held back on that link: they arrive after it.
+func (in *injector) releaseHeld(from, to mailbox.Addr) {
+	for _, arm := range in.msgs {
+		var keep []heldMsg
+		for _, h := range arm.held {
+			if h.from != from || h.to != to {
+				keep = append(keep, h)
+				continue
+			}
+			st, b := arm.st, h.b
+			in.s.Schedule(in.s.Now(), func() { in.deliver(st, from, to, b) })
+		}
+		arm.held = keep
+	}
+}
+
+// take removes a held message, reporting whether it was still held.
+func (arm *msgArm) take(seq uint64) bool {
+	for i, h := range arm.held {
+		if h.seq == seq {
+			arm.held = append(arm.held[:i], arm.held[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
 func (in *injector) deliver(st *state, from, to mailbox.Addr, b []byte) {
 	if err := in.t.Bus().Deliver(from, to, b); err != nil {
 		in.tr.Emit(Dom, "fault.error", trace.Int("fault", int64(st.i)), trace.Str("error", err.Error()))

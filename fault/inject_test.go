@@ -157,7 +157,7 @@ func TestMessageFaultsNeverPanic(t *testing.T) {
 	blink := readImage(t, "blink.bin")
 	ops := []fault.MessageAction{
 		{Op: fault.MsgDrop}, {Op: fault.MsgDuplicate}, {Op: fault.MsgDelay, Delay: fault.D(5 * sim.Millisecond)},
-		{Op: fault.MsgTruncate}, {Op: fault.MsgTruncate, Length: fault.Int(5)}, {Op: fault.MsgFlip}, {Op: fault.MsgFlip, Offset: fault.Int(1), Bit: fault.Int(0)},
+		{Op: fault.MsgTruncate}, {Op: fault.MsgTruncate, Length: fault.Int(5)}, {Op: fault.MsgFlip}, {Op: fault.MsgFlip, Offset: fault.Int(1), Bit: fault.Int(0)}, {Op: fault.MsgReorder},
 	}
 	links := [][2]string{{"pluton", "secmon"}, {"secmon", "pluton"}, {"secmon", "kernel"}, {"kernel", "secmon"}, {"kernel", "pluton"}, {"kernel", "appcore"}, {"appcore", "kernel"}}
 	for _, op := range ops {

@@ -274,6 +274,10 @@ const (
 	MsgDelay     = "delay"
 	MsgTruncate  = "truncate"
 	MsgFlip      = "flip"
+	// MsgReorder holds the message until the next one on the same link
+	// has been delivered (or Delay, default 100 ms, has passed), so the
+	// two arrive swapped.
+	MsgReorder = "reorder"
 )
 
 // MessageAction tampers with the next mailbox message(s) in flight that
@@ -282,9 +286,10 @@ type MessageAction struct {
 	From string `json:"from,omitempty"` // sender domain, e.g. "kernel"
 	To   string `json:"to,omitempty"`   // receiver domain
 	Kind string `json:"kind,omitempty"` // kind name as in mbox.send, e.g. "secmon.WriteFlash"
-	// Op is drop, duplicate, delay, truncate or flip.
+	// Op is drop, duplicate, delay, truncate, flip or reorder.
 	Op string `json:"op"`
-	// Delay (op delay) is how much later the message arrives.
+	// Delay (op delay) is how much later the message arrives; for op
+	// reorder, the longest it waits for a message to swap with.
 	Delay *Duration `json:"delay,omitempty"`
 	// Length (op truncate) is how many bytes of the message, header
 	// included, arrive; nil keeps half.
@@ -560,10 +565,15 @@ func (m *MessageAction) validate(path string) error {
 			return err
 		}
 		err = errors1(extra("delay", m.Delay != nil), extra("length", m.Length != nil))
+	case MsgReorder:
+		if m.Delay != nil && *m.Delay <= 0 {
+			return pathErr(path+".delay", "%d is not positive", int64(*m.Delay))
+		}
+		err = errors1(extra("length", m.Length != nil), extra("offset", m.Offset != nil), extra("bit", m.Bit != nil))
 	case "":
-		return pathErr(path+".op", "missing (drop, duplicate, delay, truncate or flip)")
+		return pathErr(path+".op", "missing (drop, duplicate, delay, truncate, flip or reorder)")
 	default:
-		return pathErr(path+".op", "%q is not drop, duplicate, delay, truncate or flip", m.Op)
+		return pathErr(path+".op", "%q is not drop, duplicate, delay, truncate, flip or reorder", m.Op)
 	}
 	return err
 }
