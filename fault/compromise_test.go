@@ -176,3 +176,46 @@ func TestAppMemoryFlip(t *testing.T) {
 	_, err = fault.ParseJSON([]byte(`{"faults":[{"trigger":{"at":0},"action":{"app":{"op":"trap","offset":4}}}]}`))
 	require.ErrorContains(t, err, "for op flip only")
 }
+
+// TestADCNoise: noise from the seed rides on the channel's input: samples
+// scatter around the stuck value, and the same seed scatters them the same.
+func TestADCNoise(t *testing.T) {
+	p, err := fault.ParseYAML([]byte(`
+faults:
+  - trigger: {at: 500ms}
+    action: {peripheral: {adc: {channel: 1, volts: 1.25}}}
+  - trigger: {at: 1500ms}
+    action: {peripheral: {adc_noise: {channel: 1, volts: 0.05}}}
+`))
+	require.NoError(t, err)
+	_, rec, trace1 := run(t, readImage(t, "adc-poll.bin"), p, 12*sim.Second)
+	var before, after []int
+	for _, e := range rec.Named("adc.sample") {
+		if e.Str("ch") != "1" {
+			continue
+		}
+		v, err := strconv.Atoi(e.Str("value"))
+		require.NoError(t, err)
+		switch {
+		case e.T > 500*sim.Millisecond && e.T < 1500*sim.Millisecond:
+			before = append(before, v)
+		case e.T > 1500*sim.Millisecond:
+			after = append(after, v)
+		}
+	}
+	require.NotEmpty(t, before)
+	require.GreaterOrEqual(t, len(after), 8)
+	for _, v := range before {
+		require.Equal(t, 2048, v, "1.25 V of 2.5 V, no noise yet")
+	}
+	distinct := map[int]bool{}
+	for _, v := range after {
+		distinct[v] = true
+		require.InDelta(t, 2048, v, 0.05*6/2.5*4095, "within 6 sigma")
+	}
+	require.Greater(t, len(distinct), len(after)/2, "the samples scatter")
+	_, _, trace2 := run(t, readImage(t, "adc-poll.bin"), p, 12*sim.Second)
+	require.Equal(t, trace1, trace2, "the noise comes from the seed")
+	_, err = fault.ParseJSON([]byte(`{"faults":[{"trigger":{"at":0},"action":{"peripheral":{"adc_noise":{"channel":0,"volts":0}}}}]}`))
+	require.ErrorContains(t, err, "adc_noise.volts")
+}

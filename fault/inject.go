@@ -238,6 +238,20 @@ func (st *state) act() {
 		if err := in.t.Board().ADC.SetVoltage(c.Channel, c.Volts); err != nil {
 			in.tr.Emit(Dom, "fault.error", trace.Int("fault", int64(st.i)), trace.Str("error", err.Error()))
 		}
+	case a.Peripheral != nil && a.Peripheral.ADCNoise != nil:
+		c := a.Peripheral.ADCNoise
+		st.inject("adc.noise", trace.Int("ch", int64(c.Channel)), trace.Str("volts", fmt.Sprint(c.Volts)))
+		adc := in.t.Board().ADC
+		under := adc.Source(c.Channel)
+		if err := adc.SetSource(c.Channel, func(t int64) float64 {
+			v := 0.0
+			if under != nil {
+				v = under(t)
+			}
+			return v + st.rng.NormFloat64()*c.Volts
+		}); err != nil {
+			in.tr.Emit(Dom, "fault.error", trace.Int("fault", int64(st.i)), trace.Str("error", err.Error()))
+		}
 	case a.Peripheral != nil && a.Peripheral.UARTGarbage != nil:
 		g := a.Peripheral.UARTGarbage
 		b := make([]byte, g.Bytes)

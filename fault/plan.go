@@ -321,6 +321,16 @@ type PeripheralAction struct {
 	Bounce *Bounce `json:"bounce,omitempty"`
 	// I2CNack makes the next Count transfers to an I2C address go unacknowledged.
 	I2CNack *I2CNack `json:"i2c_nack,omitempty"`
+	// ADCNoise adds Gaussian noise to what an ADC channel reads.
+	ADCNoise *ADCNoise `json:"adc_noise,omitempty"`
+}
+
+// ADCNoise is Gaussian noise of standard deviation Volts (drawn from the
+// run's seed at each sample) on top of whatever ADC Channel reads, until
+// something sets the channel again.
+type ADCNoise struct {
+	Channel int     `json:"channel"`
+	Volts   float64 `json:"volts"`
 }
 
 // I2CNack is a device on an ISU's I2C bus that does not acknowledge.
@@ -590,14 +600,22 @@ func errors1(errs ...error) error {
 
 func (pa *PeripheralAction) validate(path string) error {
 	n := 0
-	for _, set := range []bool{pa.ADC != nil, pa.Network != "", pa.UARTGarbage != nil, pa.Bounce != nil, pa.I2CNack != nil} {
+	for _, set := range []bool{pa.ADC != nil, pa.Network != "", pa.UARTGarbage != nil, pa.Bounce != nil, pa.I2CNack != nil, pa.ADCNoise != nil} {
 		if set {
 			n++
 		}
 	}
 	switch {
 	case n != 1:
-		return pathErr(path, "want exactly one of adc, network, uart_garbage, bounce, i2c_nack")
+		return pathErr(path, "want exactly one of adc, adc_noise, network, uart_garbage, bounce, i2c_nack")
+	case pa.ADCNoise != nil:
+		if pa.ADCNoise.Channel < 0 || pa.ADCNoise.Channel > 7 {
+			return pathErr(path+".adc_noise.channel", "%d is not 0–7", pa.ADCNoise.Channel)
+		}
+		if v := pa.ADCNoise.Volts; math.IsNaN(v) || v <= 0 || v > 10 {
+			return pathErr(path+".adc_noise.volts", "%v is out of range (more than 0, at most 10)", v)
+		}
+		return nil
 	case pa.I2CNack != nil:
 		n := pa.I2CNack
 		if n.ISU < 0 || n.ISU > 4 {

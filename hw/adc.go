@@ -114,6 +114,15 @@ func (a *ADC) SetSource(ch int, f func(t int64) float64) error {
 	return nil
 }
 
+// Source returns channel ch's input as a function of virtual time (nil
+// for 0 V or a channel that does not exist).
+func (a *ADC) Source(ch int) func(t int64) float64 {
+	if a.check(ch) != nil {
+		return nil
+	}
+	return a.src[ch]
+}
+
 // SetVoltage makes channel ch read a constant v volts, emits adc.input and
 // raises the board's input line.
 func (a *ADC) SetVoltage(ch int, v float64) error {
