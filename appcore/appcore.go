@@ -16,6 +16,7 @@ import (
 	"github.com/sphere-emu/sphere-emu/appcore/appcoremsg"
 	"github.com/sphere-emu/sphere-emu/fuel"
 	"github.com/sphere-emu/sphere-emu/kernel/kernelmsg"
+	"github.com/sphere-emu/sphere-emu/guestfault"
 	"github.com/sphere-emu/sphere-emu/mailbox"
 	"github.com/sphere-emu/sphere-emu/sim"
 	"github.com/sphere-emu/sphere-emu/trace"
@@ -37,18 +38,8 @@ type Config struct {
 	// OnFirstInstruction, if set, is called just before the app's entry point runs.
 	OnFirstInstruction func()
 	// AppFault, if set, is asked at each syscall of the app (by component
-	// ID) whether a fault strikes it there (Op "" for none).
-	AppFault func(cid string) AppFault
-}
-
-// AppFault is a fault that strikes the app at a syscall: Op "trap" (the
-// app traps), "hang" (it spins without yielding until the runaway
-// watchdog kills it), "exhaust" (its memory grows to the limit) or "flip"
-// (bit Bit of the byte at Offset of its linear memory is inverted).
-type AppFault struct {
-	Op     string
-	Offset uint32
-	Bit    uint8
+	// ID) whether a fault strikes it there (fault injection).
+	AppFault guestfault.Source
 }
 
 // Appcore is the high-level app core of one device.
@@ -258,7 +249,7 @@ func (g *guest) block(f func()) { f() }
 func (g *guest) syscall(kind mailbox.Kind, args kernelmsg.Args) kernelmsg.Result {
 	var r kernelmsg.Result
 	if f := g.a.cfg.AppFault; f != nil {
-		if af := f(g.a.cid); af.Op != "" {
+		if af := f(trace.Appcore, g.a.cid); af.Op != "" {
 			g.injectFault(af)
 		}
 	}
@@ -332,16 +323,11 @@ func (g *guest) syncClock() {
 
 // injectFault makes a fault strike the app at this syscall (fault
 // injection: package fault's app actions).
-func (g *guest) injectFault(af AppFault) {
+func (g *guest) injectFault(af guestfault.Fault) {
 	op := af.Op
 	switch op {
 	case "flip":
-		mem := g.mod.Memory()
-		b, ok := mem.ReadByte(af.Offset)
-		after := b ^ (1 << (af.Bit & 7))
-		if ok {
-			mem.WriteByte(af.Offset, after)
-		}
+		b, after, ok := guestfault.FlipBit(g.mod.Memory(), af.Offset, af.Bit)
 		g.a.tr.Emit(trace.Appcore, "app.fault", trace.Str("cid", g.a.cid), trace.Str("op", op),
 			trace.Uint("offset", uint64(af.Offset)), trace.Int("bit", int64(af.Bit&7)), trace.Bool("in_memory", ok),
 			trace.Uint("before", uint64(b)), trace.Uint("after", uint64(after)))
@@ -362,14 +348,7 @@ func (g *guest) injectFault(af AppFault) {
 		g.runaway = true
 		panic(sys.NewExitError(128 + sigKILL))
 	case "exhaust":
-		mem := g.mod.Memory()
-		pages := uint32(0)
-		for {
-			if _, ok := mem.Grow(1); !ok {
-				break
-			}
-			pages++
-		}
+		pages := guestfault.Grow(g.mod.Memory())
 		g.a.tr.Emit(trace.Appcore, "app.fault", trace.Str("cid", g.a.cid), trace.Str("op", op), trace.Uint("pages_grown", uint64(pages)))
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/sphere-emu/sphere-emu/device/devicemsg"
 	"github.com/sphere-emu/sphere-emu/fault"
 	"github.com/sphere-emu/sphere-emu/glitch"
+	"github.com/sphere-emu/sphere-emu/guestfault"
 	"github.com/sphere-emu/sphere-emu/hw"
 	"github.com/sphere-emu/sphere-emu/image"
 	"github.com/sphere-emu/sphere-emu/kernel"
@@ -103,7 +104,7 @@ const rebootTime = 100 * sim.Millisecond
 // Device is one emulated device.
 type Device struct {
 	glitches  []glitch.Injector                   // added by fault plans (AddGlitch)
-	appFaults []func(cid string) appcore.AppFault // added by fault plans (AddAppFault)
+	appFaults []guestfault.Source // added by fault plans (AddAppFault)
 	link      *kernel.ServiceLink                 // cfg.Service, divertible (mitm.go)
 	mitm      bool                                // a man in the middle answers the service's connections
 	sim       *sim.Sim
@@ -238,7 +239,7 @@ func (d *Device) start() {
 		}
 		c = rtcore.New(rtcore.Config{Core: core, Bus: d.bus, Tracer: d.tr,
 			Mailbox: mb, GPT: gpt, WDT: wdt, UART: hw.NewM4UART(core, d.tr), IO: d.board, Shared: shared,
-			IRQLines: lines, Cache: cfg.Cache, Glitch: d.glitchAt})
+			IRQLines: lines, Cache: cfg.Cache, Glitch: d.glitchAt, AppFault: d.appFaultAt})
 		mb.OnM4IRQ(c.Interrupt)
 		gpt.OnIRQ(c.Interrupt)
 		wdt.OnExpire(c.WatchdogExpired)

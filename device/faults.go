@@ -1,8 +1,8 @@
 package device
 
 import (
-	"github.com/sphere-emu/sphere-emu/appcore"
 	"github.com/sphere-emu/sphere-emu/glitch"
+	"github.com/sphere-emu/sphere-emu/guestfault"
 	"github.com/sphere-emu/sphere-emu/hw"
 	"github.com/sphere-emu/sphere-emu/mailbox"
 	"github.com/sphere-emu/sphere-emu/trace"
@@ -47,22 +47,22 @@ func (d *Device) glitchAt(p glitch.Point, detail string) glitch.Effect {
 	return glitch.None
 }
 
-// AddAppFault adds a function the app core asks at each syscall of the
-// high-level app whether a fault strikes it there (appcore.AppFault; Op ""
-// for none); the first that answers decides.
-func (d *Device) AddAppFault(f func(cid string) appcore.AppFault) {
+// AddAppFault adds a function the app cores ask at each host call of a
+// guest app whether a fault strikes it there (guestfault.Fault; Op "" for
+// none); the first that answers decides.
+func (d *Device) AddAppFault(f guestfault.Source) {
 	if f != nil {
 		d.appFaults = append(d.appFaults, f)
 	}
 }
 
-func (d *Device) appFaultAt(cid string) appcore.AppFault {
+func (d *Device) appFaultAt(domain, cid string) guestfault.Fault {
 	for _, f := range d.appFaults {
-		if af := f(cid); af.Op != "" {
+		if af := f(domain, cid); af.Op != "" {
 			return af
 		}
 	}
-	return appcore.AppFault{}
+	return guestfault.Fault{}
 }
 
 // RTLink returns a real-time core's end of its intercore channel in this

@@ -9,6 +9,7 @@ import (
 	"github.com/sphere-emu/sphere-emu/device"
 	"github.com/sphere-emu/sphere-emu/fault"
 	"github.com/sphere-emu/sphere-emu/sim"
+	"github.com/sphere-emu/sphere-emu/trace"
 )
 
 // TestCompromisedKernelCannotReadPlutonSecrets: the kernel turns hostile
@@ -218,4 +219,73 @@ faults:
 	require.Equal(t, trace1, trace2, "the noise comes from the seed")
 	_, err = fault.ParseJSON([]byte(`{"faults":[{"trigger":{"at":0},"action":{"peripheral":{"adc_noise":{"channel":0,"volts":0}}}}]}`))
 	require.ErrorContains(t, err, "adc_noise.volts")
+}
+
+// TestRTAppFaults: the same app faults strike a real-time app: a trap ends
+// it (a crash the OS reports), a hang without a watchdog leaves its core
+// spinning while the rest of the device runs, a hang with one is reset by
+// it and the OS restarts the app, exhaustion and a flip leave it running.
+func TestRTAppFaults(t *testing.T) {
+	cases := []struct {
+		img, op string
+		check   func(t *testing.T, rec *trace.Recorder)
+	}{
+		{"rt-hello.bin", "trap", func(t *testing.T, rec *trace.Recorder) {
+			e, ok := rec.First("rt.stop")
+			require.True(t, ok)
+			require.Equal(t, "crash", e.Str("reason"))
+			require.Contains(t, e.Str("detail"), "injected fault")
+		}},
+		{"rt-hello.bin", "hang", func(t *testing.T, rec *trace.Recorder) {
+			_, stopped := rec.First("rt.stop")
+			require.False(t, stopped, "no watchdog: the core spins on")
+			require.Zero(t, uartLinesAfter(rec, 0, 2500*sim.Millisecond), "and prints nothing more")
+		}},
+		{"dw100.bin", "hang", func(t *testing.T, rec *trace.Recorder) {
+			e, ok := rec.First("rt.stop")
+			require.True(t, ok)
+			require.Equal(t, "watchdog", e.Str("reason"))
+			_, ok = rec.First("rt.restart")
+			require.True(t, ok, "the OS restarts it")
+			require.Len(t, rec.Named("rt.start"), 2)
+		}},
+		{"rt-hello.bin", "exhaust", func(t *testing.T, rec *trace.Recorder) {
+			e, ok := rec.First("app.fault")
+			require.True(t, ok)
+			require.NotEmpty(t, e.Str("pages_grown"), "as far as its memory's maximum allows (this one's is fixed)")
+			require.NotZero(t, uartLinesAfter(rec, 0, 2500*sim.Millisecond), "it runs on")
+		}},
+		{"rt-hello.bin", "flip", func(t *testing.T, rec *trace.Recorder) {
+			e, ok := rec.First("app.fault")
+			require.True(t, ok)
+			require.Equal(t, "true", e.Str("in_memory"))
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.img+" "+c.op, func(t *testing.T) {
+			p := plan(at(int64(2*sim.Second), fault.Action{App: &fault.AppAction{Op: c.op, Core: "rtcore0"}}))
+			res, rec, _ := run(t, readImage(t, c.img), p, 6*sim.Second)
+			require.False(t, res.Halted)
+			e, ok := rec.First("app.fault")
+			require.True(t, ok)
+			require.Equal(t, "rtcore0", e.Dom)
+			require.Equal(t, c.op, e.Str("op"))
+			_, exited := rec.First("app.exit")
+			require.False(t, exited, "the high-level app is untouched")
+			c.check(t, rec)
+		})
+	}
+	_, err := fault.ParseJSON([]byte(`{"faults":[{"trigger":{"at":0},"action":{"app":{"op":"trap","core":"rtcore2"}}}]}`))
+	require.ErrorContains(t, err, "app.core")
+}
+
+// uartLinesAfter counts the debug-UART lines of a real-time core after t.
+func uartLinesAfter(rec *trace.Recorder, core int, t int64) int {
+	n := 0
+	for _, e := range rec.Named("rt.uart") {
+		if e.T > t && e.Str("core") == strconv.Itoa(core) {
+			n++
+		}
+	}
+	return n
 }

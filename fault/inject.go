@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sphere-emu/sphere-emu/appcore"
 	"github.com/sphere-emu/sphere-emu/glitch"
+	"github.com/sphere-emu/sphere-emu/guestfault"
 	"github.com/sphere-emu/sphere-emu/hw"
 	"github.com/sphere-emu/sphere-emu/image"
 	"github.com/sphere-emu/sphere-emu/mailbox"
@@ -35,8 +35,8 @@ type Target interface {
 	CutPower(offFor int64, fields ...trace.Field)
 	// AddGlitch adds an injector the device's security decisions consult.
 	AddGlitch(g glitch.Injector)
-	// AddAppFault adds a function the app core asks at each syscall.
-	AddAppFault(f func(cid string) appcore.AppFault)
+	// AddAppFault adds a function the app cores ask at each host call of a guest.
+	AddAppFault(f guestfault.Source)
 	// InterceptService puts a man in the middle on the link to the service.
 	InterceptService(on bool)
 	// JumpClock moves the device's wall clock.
@@ -301,16 +301,20 @@ func (st *state) act() {
 		in.t.JumpClock(time.Duration(*a.Network.ClockJump))
 	case a.App != nil:
 		cid, armed := a.App.CID, true
-		af := appcore.AppFault{Op: a.App.Op, Offset: a.App.Offset}
+		af := guestfault.Fault{Op: a.App.Op, Offset: a.App.Offset}
 		if a.App.Bit != nil {
 			af.Bit = uint8(*a.App.Bit)
 		} else {
 			af.Bit = uint8(st.rng.IntN(8))
 		}
-		st.inject("app."+af.Op, trace.Str("cid", cid))
-		in.t.AddAppFault(func(c string) appcore.AppFault {
-			if !armed || !strings.Contains(c, cid) {
-				return appcore.AppFault{}
+		core := a.App.Core
+		if core == "" {
+			core = trace.Appcore
+		}
+		st.inject("app."+af.Op, trace.Str("cid", cid), trace.Str("core", core))
+		in.t.AddAppFault(func(dom, c string) guestfault.Fault {
+			if !armed || dom != core || !strings.Contains(c, cid) {
+				return guestfault.Fault{}
 			}
 			armed = false
 			return af

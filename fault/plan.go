@@ -85,13 +85,18 @@ type NetworkAction struct {
 	ClockJump *Duration `json:"clock_jump,omitempty"`
 }
 
-// AppAction strikes the high-level app (whose component ID contains CID,
-// if set) at its next syscall: "trap" (it traps: an AppCrash), "hang" (it
-// spins without yielding until the runaway watchdog kills it) or "exhaust"
-// (its memory grows to the limit, so its allocations fail).
+// AppAction strikes a guest app — the high-level app, or the real-time app
+// on a core (Core), whose component ID contains CID if set — at its next
+// host call: "trap" (it traps: an AppCrash), "hang" (it spins without
+// yielding until a watchdog ends it), "exhaust" (its memory grows to the
+// limit, so its allocations fail) or "flip" (a bit of its linear memory
+// inverts).
 type AppAction struct {
 	Op  string `json:"op"`
 	CID string `json:"cid,omitempty"`
+	// Core is whose app: "appcore" (the default: the high-level app),
+	// "rtcore0" or "rtcore1" (the real-time app on that core).
+	Core string `json:"core,omitempty"`
 	// Offset and Bit (op flip): the byte of the app's linear memory and the
 	// bit to invert (nil picks one from the run's seed).
 	Offset uint32 `json:"offset,omitempty"`
@@ -456,6 +461,11 @@ func (f *Fault) validate(path string) error {
 		}
 		if a.App.Bit != nil && (*a.App.Bit < 0 || *a.App.Bit > 7) {
 			return pathErr(ap+".app.bit", "%d is not 0–7", *a.App.Bit)
+		}
+		switch a.App.Core {
+		case "", "appcore", "rtcore0", "rtcore1":
+		default:
+			return pathErr(ap+".app.core", "%q is not appcore, rtcore0 or rtcore1", a.App.Core)
 		}
 		if len(a.App.CID) > 64 {
 			return pathErr(ap+".app.cid", "too long")

@@ -2,6 +2,7 @@ package rtcore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/bits"
 
@@ -10,7 +11,9 @@ import (
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/sphere-emu/sphere-emu/glitch"
+	"github.com/sphere-emu/sphere-emu/guestfault"
 	"github.com/sphere-emu/sphere-emu/rtcore/rtcoremsg"
+	"github.com/sphere-emu/sphere-emu/sim"
 	"github.com/sphere-emu/sphere-emu/trace"
 )
 
@@ -81,7 +84,43 @@ func (c *Core) hostModule(rt wazero.Runtime) wazero.HostModuleBuilder {
 func (c *Core) enter() {
 	c.checkStop()
 	c.debt += c.takeFuel() // the computation since the last host call
+	if f := c.cfg.AppFault; f != nil && c.app != nil {
+		if af := f(c.dom, c.app.ComponentID); af.Op != "" {
+			c.injectFault(af)
+		}
+	}
 }
+
+// injectFault makes a fault strike the app at this host call (fault
+// injection: package fault's app actions with a core).
+func (c *Core) injectFault(af guestfault.Fault) {
+	fields := []trace.Field{trace.Str("cid", c.app.ComponentID), trace.Str("op", af.Op)}
+	switch af.Op {
+	case guestfault.Trap:
+		c.tr.Emit(c.dom, "app.fault", fields...)
+		panic(errors.New("wasm error: unreachable (injected fault)"))
+	case guestfault.Hang:
+		// The core spins where it is: no host call, no interrupt, no
+		// watchdog kick. Only its watchdog (if the app started it) or a
+		// stop ends it; virtual time runs on for the rest of the device.
+		c.tr.Emit(c.dom, "app.fault", fields...)
+		for {
+			c.debt += hangSlice
+			c.pay() // panics once the watchdog or the Security Monitor stopped the core
+		}
+	case guestfault.Exhaust:
+		pages := guestfault.Grow(c.mod.Memory())
+		c.tr.Emit(c.dom, "app.fault", append(fields, trace.Uint("pages_grown", uint64(pages)))...)
+	case guestfault.Flip:
+		b, after, ok := guestfault.FlipBit(c.mod.Memory(), af.Offset, af.Bit)
+		c.tr.Emit(c.dom, "app.fault", append(fields, trace.Uint("offset", uint64(af.Offset)), trace.Int("bit", int64(af.Bit&7)),
+			trace.Bool("in_memory", ok), trace.Uint("before", uint64(b)), trace.Uint("after", uint64(after)))...)
+	}
+}
+
+// hangSlice is how much virtual time a hung core burns between looks at
+// whether it was stopped.
+const hangSlice = 10 * sim.Millisecond
 
 func (c *Core) leave() {
 	c.debt += costAccess

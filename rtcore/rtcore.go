@@ -19,6 +19,7 @@ import (
 
 	"github.com/sphere-emu/sphere-emu/fuel"
 	"github.com/sphere-emu/sphere-emu/glitch"
+	"github.com/sphere-emu/sphere-emu/guestfault"
 	"github.com/sphere-emu/sphere-emu/hw"
 	"github.com/sphere-emu/sphere-emu/mailbox"
 	"github.com/sphere-emu/sphere-emu/rtcore/rtcoremsg"
@@ -97,6 +98,9 @@ type Config struct {
 	Cache    wazero.CompilationCache
 	// Glitch, if set, may glitch the core's firewall checks (fault injection).
 	Glitch glitch.Injector
+	// AppFault, if set, is asked at each host call of the app whether a
+	// fault strikes it there (fault injection).
+	AppFault guestfault.Source
 }
 
 // Core is one real-time core.

@@ -1,0 +1,51 @@
+// Package guestfault is what a fault that strikes a guest app is: a trap,
+// a hang, memory exhaustion or a bit flip in its linear memory. The
+// high-level app core and the real-time cores ask for one at each host call
+// of their guest (fault injection: package fault's app actions) and act on
+// it with the helpers here, so both cores strike the same way.
+package guestfault
+
+import "github.com/tetratelabs/wazero/api"
+
+// The operations.
+const (
+	Trap    = "trap"    // the guest traps (an unreachable instruction)
+	Hang    = "hang"    // it spins without yielding: only a watchdog ends it
+	Exhaust = "exhaust" // its linear memory grows to the limit
+	Flip    = "flip"    // bit Bit of the byte at Offset of its linear memory inverts
+)
+
+// Fault is a fault that strikes a guest at a host call; Op "" is none.
+type Fault struct {
+	Op     string
+	Offset uint32
+	Bit    uint8
+}
+
+// Source is asked at each host call of a guest app — by its core's domain
+// ("appcore", "rtcore0", "rtcore1") and component ID — whether a fault
+// strikes it there.
+type Source func(domain, cid string) Fault
+
+// FlipBit inverts bit (0–7) of the byte at off of mem. ok is false, and
+// nothing changes, when off lies beyond the memory.
+func FlipBit(mem api.Memory, off uint32, bit uint8) (before, after byte, ok bool) {
+	before, ok = mem.ReadByte(off)
+	after = before ^ (1 << (bit & 7))
+	if ok {
+		mem.WriteByte(off, after)
+	}
+	return before, after, ok
+}
+
+// Grow grows mem one page at a time until it reaches its limit and
+// returns the pages it grew.
+func Grow(mem api.Memory) uint32 {
+	pages := uint32(0)
+	for {
+		if _, ok := mem.Grow(1); !ok {
+			return pages
+		}
+		pages++
+	}
+}
