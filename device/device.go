@@ -104,7 +104,8 @@ const rebootTime = 100 * sim.Millisecond
 // Device is one emulated device.
 type Device struct {
 	glitches  []glitch.Injector                   // added by fault plans (AddGlitch)
-	appFaults []guestfault.Source // added by fault plans (AddAppFault)
+	appFaults []guestfault.Source
+	regFaults []guestfault.RegisterSource // added by fault plans (AddRegisterFault) // added by fault plans (AddAppFault)
 	link      *kernel.ServiceLink                 // cfg.Service, divertible (mitm.go)
 	mitm      bool                                // a man in the middle answers the service's connections
 	sim       *sim.Sim
@@ -239,7 +240,7 @@ func (d *Device) start() {
 		}
 		c = rtcore.New(rtcore.Config{Core: core, Bus: d.bus, Tracer: d.tr,
 			Mailbox: mb, GPT: gpt, WDT: wdt, UART: hw.NewM4UART(core, d.tr), IO: d.board, Shared: shared,
-			IRQLines: lines, Cache: cfg.Cache, Glitch: d.glitchAt, AppFault: d.appFaultAt})
+			IRQLines: lines, Cache: cfg.Cache, Glitch: d.glitchAt, AppFault: d.appFaultAt, RegisterFault: d.registerFaultAt})
 		mb.OnM4IRQ(c.Interrupt)
 		gpt.OnIRQ(c.Interrupt)
 		wdt.OnExpire(c.WatchdogExpired)

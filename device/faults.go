@@ -65,6 +65,21 @@ func (d *Device) appFaultAt(domain, cid string) guestfault.Fault {
 	return guestfault.Fault{}
 }
 
+// AddRegisterFault adds a function the real-time cores ask at each register
+// read for the value their app reads instead; they chain in order.
+func (d *Device) AddRegisterFault(f guestfault.RegisterSource) {
+	if f != nil {
+		d.regFaults = append(d.regFaults, f)
+	}
+}
+
+func (d *Device) registerFaultAt(domain string, addr, v uint32) uint32 {
+	for _, f := range d.regFaults {
+		v = f(domain, addr, v)
+	}
+	return v
+}
+
 // RTLink returns a real-time core's end of its intercore channel in this
 // boot: the shared memory holding the rings, and its mailbox (fault
 // injection: a hostile real-time core forging intercore traffic).

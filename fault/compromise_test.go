@@ -2,6 +2,7 @@ package fault_test
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -288,4 +289,63 @@ func uartLinesAfter(rec *trace.Recorder, core int, t int64) int {
 		}
 	}
 	return n
+}
+
+// TestRegisterFlip: a stuck-at-0 bit in the button's GPIO input register
+// makes the real-time app read button A pressed at every read from then on;
+// a transient flip fools only the next read.
+func TestRegisterFlip(t *testing.T) {
+	lines := func(rec *trace.Recorder) (before, after []string) {
+		for _, e := range rec.Named("rt.uart") {
+			l := e.Str("line")
+			if !strings.Contains(l, "button=") {
+				continue
+			}
+			state := l[strings.Index(l, "button=")+len("button="):]
+			state = state[:strings.IndexByte(state, ' ')]
+			if e.T < 1200*sim.Millisecond {
+				before = append(before, state)
+			} else {
+				after = append(after, state)
+			}
+		}
+		return before, after
+	}
+	for _, c := range []struct {
+		permanent bool
+		want      []string
+	}{
+		{true, []string{"pressed", "pressed", "pressed"}},
+		{false, []string{"pressed", "released", "released"}},
+	} {
+		bit := 0
+		p := plan(at(int64(1200*sim.Millisecond), fault.Action{Peripheral: &fault.PeripheralAction{Register: &fault.RegisterFlip{
+			Core: "rtcore0", Addr: 0x38040004, Bit: &bit, Mode: fault.ModeSet0, Permanent: c.permanent}}}))
+		_, rec, _ := run(t, readImage(t, "rt-gpio-adc.bin"), p, 3*sim.Second)
+		before, after := lines(rec)
+		require.NotEmpty(t, before)
+		for _, s := range before {
+			require.Equal(t, "released", s)
+		}
+		require.Equal(t, c.want, after, "permanent %v", c.permanent)
+		e, ok := rec.First("reg.fault")
+		require.True(t, ok)
+		require.Equal(t, "0x38040004", e.Str("addr"))
+	}
+	p, err := fault.ParseYAML([]byte(`
+faults:
+  - trigger: {at: 1s}
+    action: {peripheral: {register: {core: rtcore0, addr: 0x38040004, bit: 0, mode: set0}}}
+`))
+	require.NoError(t, err)
+	require.Equal(t, fault.Hex32(0x38040004), p.Faults[0].Action.Peripheral.Register.Addr)
+	for name, bad := range map[string]string{
+		"high-level core": `{"faults":[{"trigger":{"at":0},"action":{"peripheral":{"register":{"core":"appcore","addr":"0x38040004"}}}}]}`,
+		"unaligned":       `{"faults":[{"trigger":{"at":0},"action":{"peripheral":{"register":{"core":"rtcore0","addr":"0x38040005"}}}}]}`,
+		"bit 32":          `{"faults":[{"trigger":{"at":0},"action":{"peripheral":{"register":{"core":"rtcore0","addr":4,"bit":32}}}}]}`,
+		"not an address":  `{"faults":[{"trigger":{"at":0},"action":{"peripheral":{"register":{"core":"rtcore0","addr":"gpio"}}}}]}`,
+	} {
+		_, err := fault.ParseJSON([]byte(bad))
+		require.ErrorContains(t, err, "peripheral.register", name)
+	}
 }

@@ -37,6 +37,8 @@ type Target interface {
 	AddGlitch(g glitch.Injector)
 	// AddAppFault adds a function the app cores ask at each host call of a guest.
 	AddAppFault(f guestfault.Source)
+	// AddRegisterFault adds a function the real-time cores ask at each register read.
+	AddRegisterFault(f guestfault.RegisterSource)
 	// InterceptService puts a man in the middle on the link to the service.
 	InterceptService(on bool)
 	// JumpClock moves the device's wall clock.
@@ -252,6 +254,29 @@ func (st *state) act() {
 		}); err != nil {
 			in.tr.Emit(Dom, "fault.error", trace.Int("fault", int64(st.i)), trace.Str("error", err.Error()))
 		}
+	case a.Peripheral != nil && a.Peripheral.Register != nil:
+		r := a.Peripheral.Register
+		bit := uint32(st.pick(r.Bit, 32))
+		mode := r.Mode
+		if mode == "" {
+			mode = ModeToggle
+		}
+		st.inject("register.flip", trace.Str("core", r.Core), trace.Str("addr", fmt.Sprintf("%#08x", uint32(r.Addr))),
+			trace.Int("bit", int64(bit)), trace.Str("mode", mode), trace.Bool("permanent", r.Permanent))
+		armed := true
+		in.t.AddRegisterFault(func(dom string, addr, v uint32) uint32 {
+			if !armed || dom != r.Core || addr != uint32(r.Addr) {
+				return v
+			}
+			armed = r.Permanent
+			switch mode {
+			case ModeSet0:
+				return v &^ (1 << bit)
+			case ModeSet1:
+				return v | 1<<bit
+			}
+			return v ^ 1<<bit
+		})
 	case a.Peripheral != nil && a.Peripheral.UARTGarbage != nil:
 		g := a.Peripheral.UARTGarbage
 		b := make([]byte, g.Bytes)

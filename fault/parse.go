@@ -221,6 +221,7 @@ func fromTree(v any) (*Plan, error) {
 }
 
 var durationType = reflect.TypeOf(Duration(0))
+var hex32Type = reflect.TypeOf(Hex32(0))
 
 func join(path, key string) string {
 	if path == "" {
@@ -253,6 +254,23 @@ func decode(dst reflect.Value, v any, path string) error {
 	where := path
 	if where == "" {
 		where = "plan"
+	}
+	if dst.Type() == hex32Type {
+		var text string
+		switch t := v.(type) {
+		case number:
+			text = string(t)
+		case string:
+			text = t
+		default:
+			return pathErr(where, "want an address (0x… or an integer), got %s", typeName(v))
+		}
+		a, err := strconv.ParseUint(text, 0, 32)
+		if err != nil {
+			return pathErr(where, "%q is not a 32-bit address", text)
+		}
+		dst.SetUint(a)
+		return nil
 	}
 	if dst.Type() == durationType {
 		d, err := parseDuration(v)

@@ -328,7 +328,30 @@ type PeripheralAction struct {
 	I2CNack *I2CNack `json:"i2c_nack,omitempty"`
 	// ADCNoise adds Gaussian noise to what an ADC channel reads.
 	ADCNoise *ADCNoise `json:"adc_noise,omitempty"`
+	// Register flips a bit of a peripheral register as a real-time core
+	// reads it.
+	Register *RegisterFlip `json:"register,omitempty"`
 }
+
+// RegisterFlip is a bit flip in a peripheral register, seen by the
+// real-time app on Core when it reads the 32-bit register at physical
+// address Addr (in that core's memory map: its GPT, watchdog, mailbox,
+// UART, or an I/O block its firewall maps): once (the next read), or at
+// every read from then on if Permanent.
+type RegisterFlip struct {
+	Core      string `json:"core"` // rtcore0 or rtcore1
+	Addr      Hex32  `json:"addr"`
+	Bit       *int   `json:"bit,omitempty"` // 0–31; nil: drawn from the seed
+	Mode      string `json:"mode,omitempty"`
+	Permanent bool   `json:"permanent,omitempty"`
+}
+
+// Hex32 is a 32-bit number written in JSON and YAML as an integer or a
+// string such as "0x21030000".
+type Hex32 uint32
+
+// MarshalJSON writes a as a hex string.
+func (a Hex32) MarshalJSON() ([]byte, error) { return []byte(fmt.Sprintf(`"%#08x"`, uint32(a))), nil }
 
 // ADCNoise is Gaussian noise of standard deviation Volts (drawn from the
 // run's seed at each sample) on top of whatever ADC Channel reads, until
@@ -610,14 +633,31 @@ func errors1(errs ...error) error {
 
 func (pa *PeripheralAction) validate(path string) error {
 	n := 0
-	for _, set := range []bool{pa.ADC != nil, pa.Network != "", pa.UARTGarbage != nil, pa.Bounce != nil, pa.I2CNack != nil, pa.ADCNoise != nil} {
+	for _, set := range []bool{pa.ADC != nil, pa.Network != "", pa.UARTGarbage != nil, pa.Bounce != nil, pa.I2CNack != nil, pa.ADCNoise != nil, pa.Register != nil} {
 		if set {
 			n++
 		}
 	}
 	switch {
 	case n != 1:
-		return pathErr(path, "want exactly one of adc, adc_noise, network, uart_garbage, bounce, i2c_nack")
+		return pathErr(path, "want exactly one of adc, adc_noise, network, uart_garbage, bounce, i2c_nack, register")
+	case pa.Register != nil:
+		r := pa.Register
+		if r.Core != "rtcore0" && r.Core != "rtcore1" {
+			return pathErr(path+".register.core", "%q is not rtcore0 or rtcore1 (the high-level core reaches peripherals through the kernel, not registers)", r.Core)
+		}
+		if r.Addr%4 != 0 {
+			return pathErr(path+".register.addr", "%#x is not a 32-bit register address", uint32(r.Addr))
+		}
+		if r.Bit != nil && (*r.Bit < 0 || *r.Bit > 31) {
+			return pathErr(path+".register.bit", "%d is not 0–31", *r.Bit)
+		}
+		switch r.Mode {
+		case "", ModeToggle, ModeSet0, ModeSet1:
+		default:
+			return pathErr(path+".register.mode", "%q is not toggle, set0 or set1", r.Mode)
+		}
+		return nil
 	case pa.ADCNoise != nil:
 		if pa.ADCNoise.Channel < 0 || pa.ADCNoise.Channel > 7 {
 			return pathErr(path+".adc_noise.channel", "%d is not 0–7", pa.ADCNoise.Channel)

@@ -34,17 +34,18 @@ func newBench(t *testing.T, rec *trace.Recorder) *bench {
 	return &bench{s: s, tr: tr, bus: mailbox.NewBus(s, tr), flash: f, board: hw.NewBoard(tr, s.Now, s.Schedule)}
 }
 
-func (b *bench) Sim() *sim.Sim                            { return b.s }
-func (b *bench) Tracer() *trace.Tracer                    { return b.tr }
-func (b *bench) Bus() *mailbox.Bus                        { return b.bus }
-func (b *bench) Flash() *hw.Flash                         { return b.flash }
-func (b *bench) Board() *hw.Board                         { return b.board }
-func (b *bench) CutPower(int64, ...trace.Field)           {}
-func (b *bench) AddGlitch(glitch.Injector)                {}
-func (b *bench) AddAppFault(guestfault.Source)            {}
-func (b *bench) InterceptService(bool)                    {}
-func (b *bench) JumpClock(time.Duration)                  {}
-func (b *bench) RTLink(int) (*hw.RAM, *hw.MailboxChannel) { return nil, nil }
+func (b *bench) Sim() *sim.Sim                              { return b.s }
+func (b *bench) Tracer() *trace.Tracer                      { return b.tr }
+func (b *bench) Bus() *mailbox.Bus                          { return b.bus }
+func (b *bench) Flash() *hw.Flash                           { return b.flash }
+func (b *bench) Board() *hw.Board                           { return b.board }
+func (b *bench) CutPower(int64, ...trace.Field)             {}
+func (b *bench) AddGlitch(glitch.Injector)                  {}
+func (b *bench) AddAppFault(guestfault.Source)              {}
+func (b *bench) InterceptService(bool)                      {}
+func (b *bench) JumpClock(time.Duration)                    {}
+func (b *bench) AddRegisterFault(guestfault.RegisterSource) {}
+func (b *bench) RTLink(int) (*hw.RAM, *hw.MailboxChannel)   { return nil, nil }
 
 // TestMessageReorder: a reordered message arrives right after the next one
 // on its link; with none coming, it arrives when its wait runs out. The

@@ -1,8 +1,10 @@
 // Package guestfault is what a fault that strikes a guest app is: a trap,
-// a hang, memory exhaustion or a bit flip in its linear memory. The
+// a hang, memory exhaustion or a bit flip in its linear memory; and, for a
+// real-time app, a flipped bit in a peripheral register it reads. The
 // high-level app core and the real-time cores ask for one at each host call
-// of their guest (fault injection: package fault's app actions) and act on
-// it with the helpers here, so both cores strike the same way.
+// of their guest (fault injection: package fault's app and register
+// actions) and act on it with the helpers here, so both cores strike the
+// same way.
 package guestfault
 
 import "github.com/tetratelabs/wazero/api"
@@ -49,3 +51,8 @@ func Grow(mem api.Memory) uint32 {
 		pages++
 	}
 }
+
+// RegisterSource is asked at each 32-bit register read of a real-time app
+// — by its core's domain, the physical address and the value the register
+// holds — for the value the app reads instead (v itself for none).
+type RegisterSource func(domain string, addr, v uint32) uint32

@@ -245,6 +245,13 @@ func (c *Core) read32(addr uint32) uint32 {
 	if err != nil {
 		c.fault(addr, "read", err.Error())
 	}
+	if f := c.cfg.RegisterFault; f != nil {
+		if got := f(c.dom, addr, v); got != v {
+			c.tr.Emit(c.dom, "reg.fault", trace.Str("addr", fmt.Sprintf("%#08x", addr)),
+				trace.Str("held", fmt.Sprintf("%#08x", v)), trace.Str("read", fmt.Sprintf("%#08x", got)))
+			v = got
+		}
+	}
 	return v
 }
 

@@ -101,6 +101,9 @@ type Config struct {
 	// AppFault, if set, is asked at each host call of the app whether a
 	// fault strikes it there (fault injection).
 	AppFault guestfault.Source
+	// RegisterFault, if set, may change what a register read returns
+	// (fault injection: a flipped bit in a peripheral register).
+	RegisterFault guestfault.RegisterSource
 }
 
 // Core is one real-time core.
