@@ -15,8 +15,8 @@ import (
 
 	"github.com/sphere-emu/sphere-emu/appcore/appcoremsg"
 	"github.com/sphere-emu/sphere-emu/fuel"
-	"github.com/sphere-emu/sphere-emu/kernel/kernelmsg"
 	"github.com/sphere-emu/sphere-emu/guestfault"
+	"github.com/sphere-emu/sphere-emu/kernel/kernelmsg"
 	"github.com/sphere-emu/sphere-emu/mailbox"
 	"github.com/sphere-emu/sphere-emu/sim"
 	"github.com/sphere-emu/sphere-emu/trace"

@@ -103,11 +103,11 @@ const rebootTime = 100 * sim.Millisecond
 
 // Device is one emulated device.
 type Device struct {
-	glitches  []glitch.Injector                   // added by fault plans (AddGlitch)
-	appFaults []guestfault.Source
-	regFaults []guestfault.RegisterSource // added by fault plans (AddRegisterFault) // added by fault plans (AddAppFault)
-	link      *kernel.ServiceLink                 // cfg.Service, divertible (mitm.go)
-	mitm      bool                                // a man in the middle answers the service's connections
+	glitches  []glitch.Injector           // added by fault plans (AddGlitch)
+	appFaults []guestfault.Source         // added by fault plans (AddAppFault)
+	regFaults []guestfault.RegisterSource // added by fault plans (AddRegisterFault)
+	link      *kernel.ServiceLink         // cfg.Service, divertible (mitm.go)
+	mitm      bool                        // a man in the middle answers the service's connections
 	sim       *sim.Sim
 	tr        *trace.Tracer
 	bus       *mailbox.Bus
