@@ -1,10 +1,13 @@
 package device
 
 import (
+	"fmt"
+
 	"github.com/sphere-emu/sphere-emu/glitch"
 	"github.com/sphere-emu/sphere-emu/guestfault"
 	"github.com/sphere-emu/sphere-emu/hw"
 	"github.com/sphere-emu/sphere-emu/mailbox"
+	"github.com/sphere-emu/sphere-emu/rtcore"
 	"github.com/sphere-emu/sphere-emu/trace"
 )
 
@@ -88,4 +91,33 @@ func (d *Device) RTLink(core int) (*hw.RAM, *hw.MailboxChannel) {
 		return nil, nil
 	}
 	return d.rtLinks[core].Shared, d.rtLinks[core].Mailbox
+}
+
+// PokeRAM changes the byte at physical address addr of a real-time core's
+// RAM (its TCM or SYSRAM, core 0 or 1) or of the A7 SYSRAM that holds the
+// intercore buffers (any core) to f(the byte), for fault injection (a bit
+// flip in RAM). where names the RAM; ok is false when addr is none of them.
+func (d *Device) PokeRAM(core int, addr uint32, f func(byte) byte) (where string, before, after byte, ok bool) {
+	for i, l := range d.rtLinks {
+		if l.Shared != nil && l.Shared.Contains(addr, 1) {
+			var b [1]byte
+			if l.Shared.Read(addr, b[:]) != nil {
+				return "", 0, 0, false
+			}
+			after := f(b[0])
+			if l.Shared.Write(addr, []byte{after}) != nil {
+				return "", 0, 0, false
+			}
+			return fmt.Sprintf("a7-sysram (intercore buffers of rtcore%d)", i), b[0], after, true
+		}
+	}
+	if core < 0 || core >= len(d.rt) || d.rt[core] == nil {
+		return "", 0, 0, false
+	}
+	before, after, ok = d.rt[core].Poke(addr, f)
+	where = fmt.Sprintf("rtcore%d tcm", core)
+	if addr >= rtcore.SYSRAMBase {
+		where = fmt.Sprintf("rtcore%d sysram", core)
+	}
+	return where, before, after, ok
 }

@@ -349,3 +349,39 @@ faults:
 		require.ErrorContains(t, err, "peripheral.register", name)
 	}
 }
+
+// TestRAMFlip: a bit flips in a real-time core's TCM or SYSRAM, or in the
+// A7 SYSRAM that holds the intercore rings; an address that is no modelled
+// RAM changes nothing and says so.
+func TestRAMFlip(t *testing.T) {
+	for _, c := range []struct {
+		core, ram, err string
+		addr           fault.Hex32
+	}{
+		{core: "rtcore0", addr: 0x00100400, ram: "rtcore0 tcm"},
+		{core: "rtcore0", addr: 0x22000010, ram: "rtcore0 sysram"},
+		{addr: 0x80380000, ram: "a7-sysram (intercore buffers of rtcore0)"},
+		{addr: 0x80388010, ram: "a7-sysram (intercore buffers of rtcore1)"},
+		{core: "rtcore1", addr: 0x38040004, err: "no modelled RAM"},
+	} {
+		bit := 4
+		p := plan(at(int64(2*sim.Second), fault.Action{RAM: &fault.RAMFlip{Core: c.core, Addr: c.addr, Bit: &bit}}))
+		res, rec, _ := run(t, readImage(t, "intercore.bin"), p, 3*sim.Second)
+		require.False(t, res.Halted)
+		in := injects(rec)
+		require.Len(t, in, 1)
+		require.Equal(t, "ram.flip", in[0].Str("action"))
+		if c.err != "" {
+			require.Contains(t, in[0].Str("error"), c.err)
+			continue
+		}
+		require.Equal(t, c.ram, in[0].Str("ram"))
+		before, err := strconv.Atoi(in[0].Str("before"))
+		require.NoError(t, err)
+		after, err := strconv.Atoi(in[0].Str("after"))
+		require.NoError(t, err)
+		require.Equal(t, 1<<4, before^after)
+	}
+	_, err := fault.ParseJSON([]byte(`{"faults":[{"trigger":{"at":0},"action":{"ram":{"core":"pluton","addr":0}}}]}`))
+	require.ErrorContains(t, err, "action.ram.core")
+}

@@ -43,6 +43,9 @@ type Target interface {
 	InterceptService(on bool)
 	// JumpClock moves the device's wall clock.
 	JumpClock(by time.Duration)
+	// PokeRAM changes a byte of modelled RAM at a physical address
+	// (device.Device.PokeRAM); ok is false when addr is not RAM.
+	PokeRAM(core int, addr uint32, f func(byte) byte) (where string, before, after byte, ok bool)
 	// RTLink returns a real-time core's end of its intercore channel: the
 	// shared memory holding the rings and its mailbox (nil, nil if none).
 	RTLink(core int) (*hw.RAM, *hw.MailboxChannel)
@@ -318,6 +321,17 @@ func (st *state) act() {
 		in.t.Board().SetNetworkUp(up)
 	case a.Compromise != nil:
 		st.compromise(a.Compromise)
+	case a.RAM != nil:
+		r := a.RAM
+		bit := uint(st.pick(r.Bit, 8))
+		core, _ := rtIndex(r.Core)
+		where, before, after, ok := in.t.PokeRAM(core, uint32(r.Addr), func(b byte) byte { return applyMode(b, bit, r.Mode) })
+		fields := []trace.Field{trace.Str("addr", fmt.Sprintf("%#08x", uint32(r.Addr))), trace.Int("bit", int64(bit))}
+		if !ok {
+			st.inject("ram.flip", append(fields, trace.Str("error", "no modelled RAM at this address (core "+orNone(r.Core)+")"))...)
+			break
+		}
+		st.inject("ram.flip", append(fields, trace.Str("ram", where), trace.Uint("before", uint64(before)), trace.Uint("after", uint64(after)))...)
 	case a.Network != nil && a.Network.MITM != "":
 		st.inject("net.mitm." + a.Network.MITM)
 		in.t.InterceptService(a.Network.MITM == "on")
@@ -648,4 +662,22 @@ func (in *injector) deliver(st *state, from, to mailbox.Addr, b []byte) {
 	if err := in.t.Bus().Deliver(from, to, b); err != nil {
 		in.tr.Emit(Dom, "fault.error", trace.Int("fault", int64(st.i)), trace.Str("error", err.Error()))
 	}
+}
+
+// applyMode applies a bit-flip mode to bit of b.
+func applyMode(b byte, bit uint, mode string) byte {
+	switch mode {
+	case ModeSet0:
+		return b &^ (1 << bit)
+	case ModeSet1:
+		return b | 1<<bit
+	}
+	return b ^ 1<<bit
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
 }

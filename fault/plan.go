@@ -73,6 +73,19 @@ type Action struct {
 	Compromise *CompromiseAction `json:"compromise,omitempty"`
 	App        *AppAction        `json:"app,omitempty"`
 	Network    *NetworkAction    `json:"network,omitempty"`
+	RAM        *RAMFlip          `json:"ram,omitempty"`
+}
+
+// RAMFlip changes one bit of RAM at a physical address: a real-time core's
+// TCM (its app's memory, 0x00100000…) or SYSRAM (0x22000000…) — Core says
+// which core's — or the A7 SYSRAM holding the intercore buffers
+// (0x80380000…, either core's, Core not needed). The other domains keep
+// their state as Go values, not bytes (docs/faults.md).
+type RAMFlip struct {
+	Core string `json:"core,omitempty"` // rtcore0 or rtcore1
+	Addr Hex32  `json:"addr"`
+	Bit  *int   `json:"bit,omitempty"` // 0–7; nil: drawn from the seed
+	Mode string `json:"mode,omitempty"`
 }
 
 // NetworkAction attacks the device's link to its security service; exactly
@@ -450,15 +463,30 @@ func (f *Fault) validate(path string) error {
 	a := &f.Action
 	ap := path + ".action"
 	n := 0
-	for _, set := range []bool{a.Power != nil, a.Flash != nil, a.Message != nil, a.Peripheral != nil, a.Glitch != nil, a.Compromise != nil, a.App != nil, a.Network != nil} {
+	for _, set := range []bool{a.Power != nil, a.Flash != nil, a.Message != nil, a.Peripheral != nil, a.Glitch != nil, a.Compromise != nil, a.App != nil, a.Network != nil, a.RAM != nil} {
 		if set {
 			n++
 		}
 	}
 	if n != 1 {
-		return pathErr(ap, "want exactly one of power, flash, message, peripheral, glitch, compromise, app, network (got %d)", n)
+		return pathErr(ap, "want exactly one of power, flash, message, peripheral, glitch, compromise, app, network, ram (got %d)", n)
 	}
 	switch {
+	case a.RAM != nil:
+		r := a.RAM
+		switch r.Core {
+		case "", "rtcore0", "rtcore1":
+		default:
+			return pathErr(ap+".ram.core", "%q is not rtcore0 or rtcore1", r.Core)
+		}
+		if err := checkBit(ap+".ram.bit", r.Bit); err != nil {
+			return err
+		}
+		switch r.Mode {
+		case "", ModeToggle, ModeSet0, ModeSet1:
+		default:
+			return pathErr(ap+".ram.mode", "%q is not toggle, set0 or set1", r.Mode)
+		}
 	case a.Power != nil:
 		if a.Power.OffFor != nil && *a.Power.OffFor < 0 {
 			return pathErr(ap+".power.off_for", "%d is negative", int64(*a.Power.OffFor))

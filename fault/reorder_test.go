@@ -45,7 +45,10 @@ func (b *bench) AddAppFault(guestfault.Source)              {}
 func (b *bench) InterceptService(bool)                      {}
 func (b *bench) JumpClock(time.Duration)                    {}
 func (b *bench) AddRegisterFault(guestfault.RegisterSource) {}
-func (b *bench) RTLink(int) (*hw.RAM, *hw.MailboxChannel)   { return nil, nil }
+func (b *bench) PokeRAM(int, uint32, func(byte) byte) (string, byte, byte, bool) {
+	return "", 0, 0, false
+}
+func (b *bench) RTLink(int) (*hw.RAM, *hw.MailboxChannel) { return nil, nil }
 
 // TestMessageReorder: a reordered message arrives right after the next one
 // on its link; with none coming, it arrives when its wait runs out. The

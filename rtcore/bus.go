@@ -399,3 +399,29 @@ func (c *Core) wfi() {
 	}
 	c.dispatch()
 }
+
+// Poke changes the byte of the core's RAM at physical address addr — its
+// TCM (the running app's memory) or its SYSRAM — to f(the byte), for fault
+// injection (a bit flip in RAM). It reports false, and changes nothing,
+// when addr is not RAM of this core (or the TCM byte lies beyond the app's
+// memory, or no app runs).
+func (c *Core) Poke(addr uint32, f func(byte) byte) (before, after byte, ok bool) {
+	switch {
+	case addr >= TCMBase && uint64(addr) < TCMBase+TCMSize:
+		if c.mod == nil {
+			return 0, 0, false
+		}
+		mem := c.mod.Memory()
+		b, ok := mem.ReadByte(addr - TCMBase)
+		if !ok {
+			return 0, 0, false
+		}
+		mem.WriteByte(addr-TCMBase, f(b))
+		return b, f(b), true
+	case addr >= SYSRAMBase && uint64(addr) < SYSRAMBase+SYSRAMSize:
+		b := c.sysram[addr-SYSRAMBase]
+		c.sysram[addr-SYSRAMBase] = f(b)
+		return b, f(b), true
+	}
+	return 0, 0, false
+}
