@@ -248,3 +248,29 @@ func TestNetworkAttacksOnTheServiceLink(t *testing.T) {
 }
 
 func ptrDur(d fault.Duration) *fault.Duration { return &d }
+
+// TestReplayedServiceAnswersAreRefused: an attacker replays, on each new
+// connection, what the service sent on the last genuine one. TLS refuses
+// the replay (the server's answer must echo this handshake's fresh
+// values); the device keeps what it has and checks again the next day.
+func TestReplayedServiceAnswersAreRefused(t *testing.T) {
+	thirty := fault.Duration(30 * 60 * sim.Second)
+	plan := &fault.Plan{Faults: []fault.Fault{
+		{Trigger: fault.Trigger{On: &fault.EventFilter{Event: "service.attested"}}, Action: fault.Action{Network: &fault.NetworkAction{Replay: "on"}}},
+		{Trigger: fault.Trigger{At: &thirty}, Action: fault.Action{Network: &fault.NetworkAction{Replay: "off"}}},
+	}}
+	c := newCloud(t)
+	c.addImages(t, "blink.imagepackage")
+	_, rec := c.boot(t, readImage(t, "blink.bin"), true, 25*60*60*sim.Second, func(cfg *device.Config) { cfg.Faults = plan })
+	on, ok := rec.First("net.replay")
+	require.True(t, ok)
+	require.Equal(t, "true", on.Str("recorded"), "the first, genuine connections were recorded")
+	e, ok := rec.First("service.error")
+	require.True(t, ok)
+	require.Equal(t, "updates", e.Str("call"))
+	require.Contains(t, e.Str("reason"), "tls: server did not echo the legacy session ID")
+	_, ok = rec.First("update.none")
+	require.True(t, ok, "the next day's check, without the replay, gets through")
+	attested := rec.Named("service.attested")
+	require.Len(t, attested, 2)
+}

@@ -108,6 +108,7 @@ type Device struct {
 	regFaults []guestfault.RegisterSource // added by fault plans (AddRegisterFault)
 	link      *kernel.ServiceLink         // cfg.Service, divertible (mitm.go)
 	mitm      bool                        // a man in the middle answers the service's connections
+	replay    replayer                    // records the service's answers; replays them when on (mitm.go)
 	sim       *sim.Sim
 	tr        *trace.Tracer
 	bus       *mailbox.Bus

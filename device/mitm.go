@@ -32,10 +32,20 @@ func (d *Device) serviceLink() *kernel.ServiceLink {
 		if d.mitm {
 			return d.mitmConn()
 		}
-		if orig != nil {
-			return orig(ctx, network, addr)
+		if c, ok := d.replay.conn(); ok {
+			return c, nil
 		}
-		return (&net.Dialer{Timeout: 30 * time.Second}).DialContext(ctx, network, addr)
+		var c net.Conn
+		var err error
+		if orig != nil {
+			c, err = orig(ctx, network, addr)
+		} else {
+			c, err = (&net.Dialer{Timeout: 30 * time.Second}).DialContext(ctx, network, addr)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return d.replay.record(c), nil
 	}
 	return &link
 }
@@ -127,6 +137,91 @@ func mitmCertificate() (tls.Certificate, error) {
 		mitmCert = tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
 	})
 	return mitmCert, mitmErr
+}
+
+// ReplayService makes an attacker on the network replay, on every new
+// connection to the security service, the bytes the service sent on the
+// last genuine connection (on), or stop (off). The attacker has no key: he
+// plays back a recorded session, which TLS refuses because the handshake
+// binds both sides' fresh randoms. Call it from a scheduler event or
+// between runs.
+func (d *Device) ReplayService(on bool) {
+	d.replay.mu.Lock()
+	d.replay.on = on
+	n := len(d.replay.last)
+	d.replay.mu.Unlock()
+	// Whether a recording exists, not its size: TLS records vary in length
+	// from run to run (signatures), and the trace must not.
+	d.tr.Emit(trace.Device, "net.replay", trace.Bool("on", on), trace.Bool("recorded", n > 0))
+}
+
+// replayer records what the service sends on each connection, and plays
+// the last recording back when on.
+type replayer struct {
+	mu   sync.Mutex
+	on   bool
+	last []byte // the server's bytes on the last genuine connection
+}
+
+// maxRecording bounds one recorded connection.
+const maxRecording = 1 << 20
+
+// record wraps a genuine connection so that what the service sends is kept.
+func (r *replayer) record(c net.Conn) net.Conn { return &recordingConn{Conn: c, r: r} }
+
+type recordingConn struct {
+	net.Conn
+	r    *replayer
+	got  []byte
+	once sync.Once
+}
+
+func (c *recordingConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 && len(c.got) < maxRecording {
+		c.got = append(c.got, p[:min(n, maxRecording-len(c.got))]...)
+	}
+	return n, err
+}
+
+func (c *recordingConn) Close() error {
+	c.once.Do(func() {
+		if len(c.got) > 0 {
+			c.r.mu.Lock()
+			c.r.last = c.got
+			c.r.mu.Unlock()
+		}
+	})
+	return c.Conn.Close()
+}
+
+// conn returns, when on, a connection on which the recording plays back
+// whatever the device sends.
+func (r *replayer) conn() (net.Conn, bool) {
+	r.mu.Lock()
+	on, rec := r.on, r.last
+	r.mu.Unlock()
+	if !on {
+		return nil, false
+	}
+	client, server := net.Pipe()
+	go func() {
+		if len(rec) == 0 {
+			server.Close() // nothing recorded yet: the connection just ends
+			return
+		}
+		_, _ = server.Write(rec) // then silence
+	}()
+	go func() {
+		defer server.Close()
+		buf := make([]byte, 4096)
+		for {
+			if _, err := server.Read(buf); err != nil {
+				return
+			}
+		}
+	}()
+	return client, true
 }
 
 // JumpClock moves the device's wall clock by d (a wrong RTC, an attacker

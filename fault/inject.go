@@ -43,6 +43,8 @@ type Target interface {
 	InterceptService(on bool)
 	// JumpClock moves the device's wall clock.
 	JumpClock(by time.Duration)
+	// ReplayService makes the network replay the service's last answers.
+	ReplayService(on bool)
 	// PokeRAM changes a byte of modelled RAM at a physical address
 	// (device.Device.PokeRAM); ok is false when addr is not RAM.
 	PokeRAM(core int, addr uint32, f func(byte) byte) (where string, before, after byte, ok bool)
@@ -332,6 +334,9 @@ func (st *state) act() {
 			break
 		}
 		st.inject("ram.flip", append(fields, trace.Str("ram", where), trace.Uint("before", uint64(before)), trace.Uint("after", uint64(after)))...)
+	case a.Network != nil && a.Network.Replay != "":
+		st.inject("net.replay." + a.Network.Replay)
+		in.t.ReplayService(a.Network.Replay == "on")
 	case a.Network != nil && a.Network.MITM != "":
 		st.inject("net.mitm." + a.Network.MITM)
 		in.t.InterceptService(a.Network.MITM == "on")

@@ -96,6 +96,9 @@ type NetworkAction struct {
 	MITM string `json:"mitm,omitempty"`
 	// ClockJump moves the device's wall clock (until the OS restarts).
 	ClockJump *Duration `json:"clock_jump,omitempty"`
+	// Replay "on" plays back, on every new connection to the service, what
+	// the service sent on the last genuine one; "off" stops.
+	Replay string `json:"replay,omitempty"`
 }
 
 // AppAction strikes a guest app — the high-level app, or the real-time app
@@ -523,11 +526,19 @@ func (f *Fault) validate(path string) error {
 		}
 	case a.Network != nil:
 		nw := a.Network
+		n := 0
+		for _, set := range []bool{nw.MITM != "", nw.ClockJump != nil, nw.Replay != ""} {
+			if set {
+				n++
+			}
+		}
 		switch {
-		case (nw.MITM == "") == (nw.ClockJump == nil):
-			return pathErr(ap+".network", "want exactly one of mitm or clock_jump")
+		case n != 1:
+			return pathErr(ap+".network", "want exactly one of mitm, clock_jump or replay")
 		case nw.MITM != "" && nw.MITM != "on" && nw.MITM != "off":
 			return pathErr(ap+".network.mitm", "%q is not on or off", nw.MITM)
+		case nw.Replay != "" && nw.Replay != "on" && nw.Replay != "off":
+			return pathErr(ap+".network.replay", "%q is not on or off", nw.Replay)
 		}
 	}
 	return nil

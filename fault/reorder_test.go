@@ -44,6 +44,7 @@ func (b *bench) AddGlitch(glitch.Injector)                  {}
 func (b *bench) AddAppFault(guestfault.Source)              {}
 func (b *bench) InterceptService(bool)                      {}
 func (b *bench) JumpClock(time.Duration)                    {}
+func (b *bench) ReplayService(bool)                         {}
 func (b *bench) AddRegisterFault(guestfault.RegisterSource) {}
 func (b *bench) PokeRAM(int, uint32, func(byte) byte) (string, byte, byte, bool) {
 	return "", 0, 0, false
