@@ -385,3 +385,39 @@ func TestRAMFlip(t *testing.T) {
 	_, err := fault.ParseJSON([]byte(`{"faults":[{"trigger":{"at":0},"action":{"ram":{"core":"pluton","addr":0}}}]}`))
 	require.ErrorContains(t, err, "action.ram.core")
 }
+
+// TestAccelStuckAndNoise: the accelerometer sticks at a reading, then
+// seeded noise rides on it: the app's readings follow, replayably.
+func TestAccelStuckAndNoise(t *testing.T) {
+	p, err := fault.ParseYAML([]byte(`
+faults:
+  - trigger: {at: 1500ms}
+    action: {peripheral: {accel: {x: 0.5, y: -0.25, z: 1}}}
+  - trigger: {at: 3500ms}
+    action: {peripheral: {accel_noise: {g: 0.05}}}
+`))
+	require.NoError(t, err)
+	_, rec, trace1 := run(t, readImage(t, "i2c-accel.bin"), p, 8*sim.Second)
+	var stuck, noisy []string
+	for _, e := range rec.Named("app.log") {
+		l := e.Str("line")
+		if !strings.HasPrefix(l, "Acceleration:") {
+			continue
+		}
+		switch {
+		case e.T > 1500*sim.Millisecond && e.T < 3500*sim.Millisecond:
+			stuck = append(stuck, l)
+		case e.T > 3500*sim.Millisecond:
+			noisy = append(noisy, l)
+		}
+	}
+	require.Equal(t, []string{"Acceleration: 0.500g, -0.250g, 1.000g", "Acceleration: 0.500g, -0.250g, 1.000g"}, stuck)
+	require.Len(t, noisy, 4)
+	distinct := map[string]bool{}
+	for _, l := range noisy {
+		distinct[l] = true
+	}
+	require.Len(t, distinct, 4, "every sample has its own noise")
+	_, _, trace2 := run(t, readImage(t, "i2c-accel.bin"), p, 8*sim.Second)
+	require.Equal(t, trace1, trace2, "the noise comes from the seed")
+}

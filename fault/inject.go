@@ -259,6 +259,14 @@ func (st *state) act() {
 		}); err != nil {
 			in.tr.Emit(Dom, "fault.error", trace.Int("fault", int64(st.i)), trace.Str("error", err.Error()))
 		}
+	case a.Peripheral != nil && a.Peripheral.Accel != nil:
+		ac := a.Peripheral.Accel
+		st.inject("accel.stuck", trace.Str("x", fmt.Sprint(ac.X)), trace.Str("y", fmt.Sprint(ac.Y)), trace.Str("z", fmt.Sprint(ac.Z)))
+		in.t.Board().Accel.SetAcceleration(ac.X, ac.Y, ac.Z)
+	case a.Peripheral != nil && a.Peripheral.AccelNoise != nil:
+		g := a.Peripheral.AccelNoise.G
+		st.inject("accel.noise", trace.Str("g", fmt.Sprint(g)))
+		in.t.Board().Accel.SetAccelNoise(func() float64 { return st.rng.NormFloat64() * g })
 	case a.Peripheral != nil && a.Peripheral.Register != nil:
 		r := a.Peripheral.Register
 		bit := uint32(st.pick(r.Bit, 32))

@@ -344,9 +344,26 @@ type PeripheralAction struct {
 	I2CNack *I2CNack `json:"i2c_nack,omitempty"`
 	// ADCNoise adds Gaussian noise to what an ADC channel reads.
 	ADCNoise *ADCNoise `json:"adc_noise,omitempty"`
+	// Accel sets what the LSM6DS3 accelerometer feels (stuck at a value).
+	Accel *Accel `json:"accel,omitempty"`
+	// AccelNoise adds Gaussian noise to the accelerometer's outputs.
+	AccelNoise *AccelNoise `json:"accel_noise,omitempty"`
 	// Register flips a bit of a peripheral register as a real-time core
 	// reads it.
 	Register *RegisterFlip `json:"register,omitempty"`
+}
+
+// Accel is the acceleration the accelerometer reads from then on, in g.
+type Accel struct {
+	X float64 `json:"x"`
+	Y float64 `json:"y"`
+	Z float64 `json:"z"`
+}
+
+// AccelNoise is Gaussian noise of standard deviation G (in g, from the
+// run's seed, fresh at each output sample) on each accelerometer axis.
+type AccelNoise struct {
+	G float64 `json:"g"`
 }
 
 // RegisterFlip is a bit flip in a peripheral register, seen by the
@@ -672,14 +689,26 @@ func errors1(errs ...error) error {
 
 func (pa *PeripheralAction) validate(path string) error {
 	n := 0
-	for _, set := range []bool{pa.ADC != nil, pa.Network != "", pa.UARTGarbage != nil, pa.Bounce != nil, pa.I2CNack != nil, pa.ADCNoise != nil, pa.Register != nil} {
+	for _, set := range []bool{pa.ADC != nil, pa.Network != "", pa.UARTGarbage != nil, pa.Bounce != nil, pa.I2CNack != nil, pa.ADCNoise != nil, pa.Register != nil, pa.Accel != nil, pa.AccelNoise != nil} {
 		if set {
 			n++
 		}
 	}
 	switch {
 	case n != 1:
-		return pathErr(path, "want exactly one of adc, adc_noise, network, uart_garbage, bounce, i2c_nack, register")
+		return pathErr(path, "want exactly one of adc, adc_noise, accel, accel_noise, network, uart_garbage, bounce, i2c_nack, register")
+	case pa.Accel != nil:
+		for i, v := range []float64{pa.Accel.X, pa.Accel.Y, pa.Accel.Z} {
+			if math.IsNaN(v) || v < -16 || v > 16 {
+				return pathErr(path+".accel."+[]string{"x", "y", "z"}[i], "%v is out of range (-16..16 g)", v)
+			}
+		}
+		return nil
+	case pa.AccelNoise != nil:
+		if g := pa.AccelNoise.G; math.IsNaN(g) || g <= 0 || g > 16 {
+			return pathErr(path+".accel_noise.g", "%v is out of range (more than 0, at most 16)", g)
+		}
+		return nil
 	case pa.Register != nil:
 		r := pa.Register
 		if r.Core != "rtcore0" && r.Core != "rtcore1" {

@@ -71,6 +71,12 @@ type LSM6DS3 struct {
 	accel, gyro [3]float64 // g, dps
 	temp        float64    // °C
 
+	// Accelerometer noise (SetAccelNoise): drawn once per output sample.
+	noise      func() float64
+	noiseAt    int64
+	noiseDrawn bool
+	noiseVals  [3]float64
+
 	xlOn, gOn            int64 // when each part last changed ODR
 	xlSeen, gSeen, tSeen int64 // the time of the newest sample read out
 }
@@ -102,6 +108,14 @@ func (d *LSM6DS3) SetAcceleration(x, y, z float64) {
 	d.tr.Emit(trace.HW, "sensor.set", trace.Str("sensor", "lsm6ds3"), trace.Str("quantity", "acceleration"),
 		trace.Str("x", ftoa(x)), trace.Str("y", ftoa(y)), trace.Str("z", ftoa(z)), trace.Str("unit", "g"))
 	d.raise()
+}
+
+// SetAccelNoise adds noise to the accelerometer's outputs: f draws one
+// axis's noise in g, once per axis per output sample (nil: none). It emits
+// sensor.noise.
+func (d *LSM6DS3) SetAccelNoise(f func() float64) {
+	d.noise, d.noiseDrawn = f, false
+	d.tr.Emit(trace.HW, "sensor.noise", trace.Str("sensor", "lsm6ds3"), trace.Str("quantity", "acceleration"), trace.Bool("on", f != nil))
 }
 
 // SetAngularRate sets the rotation the sensor feels, in degrees per second,
@@ -298,8 +312,19 @@ func (d *LSM6DS3) word(w int) int16 {
 		if d.xlPeriod() == 0 {
 			return 0
 		}
-		d.xlSeen = max(d.xlSeen, d.xlLatest())
-		return toInt16(d.accel[w-4] * 1000 / lsmAccelSens[(ctrl1>>2)&3])
+		latest := d.xlLatest()
+		d.xlSeen = max(d.xlSeen, latest)
+		v := d.accel[w-4]
+		if d.noise != nil {
+			if !d.noiseDrawn || d.noiseAt != latest {
+				d.noiseAt, d.noiseDrawn = latest, true
+				for i := range d.noiseVals {
+					d.noiseVals[i] = d.noise()
+				}
+			}
+			v += d.noiseVals[w-4]
+		}
+		return toInt16(v * 1000 / lsmAccelSens[(ctrl1>>2)&3])
 	}
 }
 
