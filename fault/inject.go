@@ -501,12 +501,15 @@ func (st *state) flip(bf *BitFlip) {
 	}
 	before := b[0]
 	set := before&(1<<bit) != 0
-	if mode == ModeToggle || (mode == ModeSet0 && set) || (mode == ModeSet1 && !set) {
-		_ = fl.FlipBit(uint32(from), uint8(bit)) // in range: region checked it
+	switch {
+	case bf.Permanent:
+		_ = fl.StickBit(uint32(from), uint8(bit), mode == ModeSet1) // in range: region checked it
+	case mode == ModeToggle || (mode == ModeSet0 && set) || (mode == ModeSet1 && !set):
+		_ = fl.FlipBit(uint32(from), uint8(bit))
 	}
 	after, _ := fl.Read(uint32(from), 1)
 	st.inject("flash.flip", trace.Str("partition", bf.Partition), trace.Uint("offset", from), trace.Int("bit", int64(bit)),
-		trace.Str("mode", mode), trace.Uint("before", uint64(before)), trace.Uint("after", uint64(after[0])))
+		trace.Str("mode", mode), trace.Bool("permanent", bf.Permanent), trace.Uint("before", uint64(before)), trace.Uint("after", uint64(after[0])))
 }
 
 // pick returns *v, or a number below n drawn from the fault's stream.

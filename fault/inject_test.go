@@ -2,6 +2,7 @@ package fault_test
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -142,6 +143,22 @@ func TestBitFlipModes(t *testing.T) {
 		require.Equal(t, c.before, b, c.mode)
 		require.Equal(t, c.after, a, c.mode)
 	}
+	// A stuck cell (permanent) keeps its value through the erase a power
+	// cycle's later writes would do; validation wants set0 or set1.
+	p := plan(at(0, fault.Action{Flash: &fault.FlashAction{Flip: &fault.BitFlip{Partition: "update-staging", Offset: 7, Bit: fault.Int(3), Mode: fault.ModeSet0, Permanent: true}}}))
+	var dev *device.Device
+	_, rec, _ := run(t, img, p, 100*sim.Millisecond, func(d *device.Device) { dev = d })
+	require.Equal(t, "true", injects(rec)[0].Str("permanent"))
+	off := injects(rec)[0].Str("offset")
+	var abs uint32
+	_, err := fmt.Sscan(off, &abs)
+	require.NoError(t, err)
+	require.NoError(t, dev.Flash().Erase(abs))
+	b, err := dev.Flash().Read(abs, 1)
+	require.NoError(t, err)
+	require.Equal(t, byte(0xF7), b[0], "stuck at 0 after an erase")
+	_, err = fault.ParseJSON([]byte(`{"faults":[{"trigger":{"at":0},"action":{"flash":{"flip":{"offset":1,"permanent":true}}}}]}`))
+	require.ErrorContains(t, err, "needs mode set0 or set1")
 }
 
 func TestUnknownPartitionIsRefused(t *testing.T) {

@@ -266,6 +266,10 @@ type BitFlip struct {
 	// Bit is the bit number 0–7; nil picks one from the run's seed.
 	Bit  *int   `json:"bit,omitempty"`
 	Mode string `json:"mode,omitempty"`
+	// Permanent (modes set0 and set1) makes the cell stuck: it keeps the
+	// value through every later program and erase. Otherwise the bit
+	// changes once, and a later erase or program may change it back.
+	Permanent bool `json:"permanent,omitempty"`
 }
 
 // Operations a failing region refuses.
@@ -580,6 +584,9 @@ func (fa *FlashAction) validate(path string) error {
 		case "", ModeToggle, ModeSet0, ModeSet1:
 		default:
 			return pathErr(path+".flip.mode", "%q is not toggle, set0 or set1", fa.Flip.Mode)
+		}
+		if fa.Flip.Permanent && fa.Flip.Mode != ModeSet0 && fa.Flip.Mode != ModeSet1 {
+			return pathErr(path+".flip.permanent", "a stuck cell needs mode set0 or set1")
 		}
 	default:
 		switch fa.Fail.Ops {

@@ -19,7 +19,12 @@ type Flash struct {
 	blocks map[uint32][]byte // 4 KiB blocks written since power-on
 	ops    uint64            // program and erase operations so far
 	hook   func(FlashOp) FlashOutcome
+	stuck  map[uint32]stuckCell // cells stuck at a value (StickBit), by byte offset
 }
+
+// stuckCell is a byte's stuck bits: they read (and stay) 0 in and0 == 0
+// positions and 1 in or1 positions.
+type stuckCell struct{ and0, or1 byte }
 
 // FlashOp is one program or erase operation, numbered from 1 over the
 // part's life (Flash.Ops).
@@ -141,6 +146,7 @@ func (f *Flash) Program(off uint32, data []byte) error {
 		b := f.block(addr / FlashBlockSize)
 		b[addr%FlashBlockSize] &= v
 	}
+	f.restick(off, uint32(len(data)))
 	if out == FlashTear {
 		return fmt.Errorf("%w: program at %#x torn by a power cut", ErrFlashFault, off)
 	}
@@ -164,6 +170,7 @@ func (f *Flash) Erase(off uint32) error {
 	for i := range b[:n] {
 		b[i] = 0xFF
 	}
+	f.restick(off/FlashBlockSize*FlashBlockSize, FlashBlockSize)
 	if out == FlashTear {
 		return fmt.Errorf("%w: erase at %#x torn by a power cut", ErrFlashFault, off)
 	}
@@ -179,6 +186,46 @@ func (f *Flash) FlipBit(off uint32, bit uint8) error {
 	b := f.block(off / FlashBlockSize)
 	b[off%FlashBlockSize] ^= 1 << (bit & 7)
 	return nil
+}
+
+// StickBit makes one bit a stuck cell, as a worn or damaged flash cell is:
+// it takes value now and keeps it through every later program and erase.
+// It is the hook for fault injection.
+func (f *Flash) StickBit(off uint32, bit uint8, value bool) error {
+	if err := f.check(off, 1); err != nil {
+		return err
+	}
+	if f.stuck == nil {
+		f.stuck = map[uint32]stuckCell{}
+	}
+	c, ok := f.stuck[off]
+	if !ok {
+		c.and0 = 0xFF
+	}
+	m := byte(1) << (bit & 7)
+	if value {
+		c.or1 |= m
+		c.and0 |= m
+	} else {
+		c.and0 &^= m
+		c.or1 &^= m
+	}
+	f.stuck[off] = c
+	f.restick(off, 1)
+	return nil
+}
+
+// restick applies the stuck cells in [off, off+n) to the stored bytes.
+func (f *Flash) restick(off, n uint32) {
+	if len(f.stuck) == 0 {
+		return
+	}
+	for addr, c := range f.stuck {
+		if addr >= off && addr-off < n {
+			b := f.block(addr / FlashBlockSize)
+			b[addr%FlashBlockSize] = b[addr%FlashBlockSize]&c.and0 | c.or1
+		}
+	}
 }
 
 // WrittenBlocks returns a copy of every 4 KiB block written or erased since
