@@ -13,12 +13,13 @@ import (
 // and any plan it accepts must validate, and survive a round trip through
 // JSON unchanged. Seeds: the plans in testdata/ and testdata/fuzz/FuzzParse.
 func FuzzParse(f *testing.F) {
-	for _, name := range []string{"plan.yaml", "plan.json"} {
+	for _, name := range []string{"plan.yaml", "plan.json", "plan-more.yaml"} {
 		b, err := os.ReadFile(filepath.Join("testdata", name))
 		require.NoError(f, err)
 		f.Add(b)
 	}
 	f.Add([]byte(`{"faults": []}`))
+	f.Add([]byte(`{"faults":[{"trigger":{"at":0},"action":{"peripheral":{"register":{"core":"rtcore0","addr":"0x38040004"}}}}]}`))
 	f.Add([]byte("faults:\n  - trigger: {on: {event: mbox.send, nth: 5}}\n    action: {message: {op: truncate}}\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p, err := Parse(b)

@@ -104,3 +104,18 @@ func TestDescribeTrigger(t *testing.T) {
 	require.Equal(t, "on 1st mbox.send from=kernel with probability 0.25", p.Faults[2].Trigger.describe())
 	require.Equal(t, "on 3rd flash.op", p.Faults[4].Trigger.describe())
 }
+
+// TestMorePlanKinds: every action kind added after plan.yaml parses from
+// YAML, validates, and survives a round trip through JSON.
+func TestMorePlanKinds(t *testing.T) {
+	p, err := Load(filepath.Join("testdata", "plan-more.yaml"))
+	require.NoError(t, err)
+	require.Len(t, p.Faults, 19)
+	require.Equal(t, Hex32(0x38040004), p.Faults[10].Action.Peripheral.Register.Addr)
+	require.Equal(t, MsgReorder, p.Faults[17].Action.Message.Op)
+	out, err := json.Marshal(p)
+	require.NoError(t, err)
+	q, err := ParseJSON(out)
+	require.NoError(t, err, "%s", out)
+	require.Equal(t, p, q)
+}
