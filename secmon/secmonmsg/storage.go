@@ -29,8 +29,12 @@ func init() {
 }
 
 // ErrStorage is the error code of a storage request the store cannot serve:
-// no MutableStorage partition, a flash failure, or no room left.
+// no MutableStorage partition, or a flash failure.
 const ErrStorage uint32 = 49<<20 | 8
+
+// ErrStorageFull is the error code of a write that does not fit in the
+// partition beside the other apps' files.
+const ErrStorageFull uint32 = 49<<20 | 9
 
 // MaxStorageFile bounds one app's mutable storage file: 64 KiB, the real
 // device's limit (reference §5.5).
