@@ -405,7 +405,7 @@ func TestStorageRequestsFromTheKernel(t *testing.T) {
 		call(secmonmsg.KindStorageRead, secmonmsg.EncodeComponentID(cid))
 		call(secmonmsg.KindStorageWrite, (&secmonmsg.StorageWrite{ComponentID: cid, Data: []byte("hello")}).Marshal())
 		call(secmonmsg.KindStorageRead, secmonmsg.EncodeComponentID(cid))
-		call(secmonmsg.KindStorageRead, []byte{1, 2, 3})                                                                  // malformed
+		call(secmonmsg.KindStorageRead, []byte{1, 2, 3})                                                                   // malformed
 		call(secmonmsg.KindStorageWrite, (&secmonmsg.StorageWrite{ComponentID: cid, Data: make([]byte, 65537)}).Marshal()) // too large
 		call(secmonmsg.KindStorageDelete, secmonmsg.EncodeComponentID(cid))
 		call(secmonmsg.KindStorageDelete, secmonmsg.EncodeComponentID(cid))
