@@ -638,3 +638,42 @@ func ReadMutableStorage(f interface {
 	}
 	return out, nil
 }
+
+// MutableStorageWrite is one step of WriteMutableStorage: an app's new file,
+// or the deletion of its file.
+type MutableStorageWrite struct {
+	ComponentID string
+	Data        []byte
+	Delete      bool
+}
+
+// WriteMutableStorage writes files into the MutableStorage partition of a
+// flash part no device is running on, through the store the Security
+// Monitor runs (reclaiming blocks as it does): a factory provisioning step,
+// and how tests build a well-used partition. It returns how many blocks of
+// the partition are free at the end.
+func WriteMutableStorage(f interface {
+	Read(off, n uint32) ([]byte, error)
+	Program(off uint32, data []byte) error
+	Erase(off uint32) error
+}, p image.Partition, writes []MutableStorageWrite) (int, error) {
+	st, err := mountStorage(f, p.Offset, p.Size, image.EraseBlockSize, secmonmsg.MaxStorageFile)
+	if err != nil {
+		return 0, err
+	}
+	for i, w := range writes {
+		id, err := image.ParseGUID(w.ComponentID)
+		if err != nil {
+			return 0, fmt.Errorf("mutable storage: write %d: %w", i, err)
+		}
+		if w.Delete {
+			_, err = st.remove(id)
+		} else {
+			_, err = st.write(id, w.Data)
+		}
+		if err != nil {
+			return 0, fmt.Errorf("mutable storage: write %d: %w", i, err)
+		}
+	}
+	return int(st.freeBlocks()), nil
+}
