@@ -49,7 +49,7 @@ type Config struct {
 	// StateDir, if set, keeps the device's fuses across runs (fuses.json):
 	// anti-rollback counters burnt in one run hold in the next. It also
 	// keeps the flash blocks the device wrote (flash.json: the telemetry
-	// partition) while the same image file is booted.
+	// and mutable storage partitions) while the same image file is booted.
 	StateDir string
 	// Cache is a wazero compilation cache shared between devices (may be nil).
 	Cache wazero.CompilationCache
