@@ -16,6 +16,7 @@ import (
 	"github.com/sphere-emu/sphere-emu/kernel"
 	"github.com/sphere-emu/sphere-emu/scenario"
 	"github.com/sphere-emu/sphere-emu/secmon"
+	"github.com/sphere-emu/sphere-emu/sim"
 	"github.com/sphere-emu/sphere-emu/trace"
 )
 
@@ -67,19 +68,43 @@ func counterScenario(t *testing.T, clicks int) *scenario.Scenario {
 	return sc
 }
 
-// coldFileIntact is a campaign watcher: at the end of each run, the other
-// app's file — which no request of the run touched, but which reclaims
-// moved — must be whole.
-func coldFileIntact(d *device.Device) func() []string {
-	return func() []string {
-		files, err := d.MutableStorage()
-		if err != nil {
-			return []string{"cold file: " + err.Error()}
+// storageWatch is a campaign watcher of what the invariant checker does
+// not see. At each power cut and reset, and at the end: the other app's
+// file — which no request of the run touched, but which reclaims moved —
+// must be whole; and storage-counter's file must be absent or a counter
+// value the app wrote or was writing (first..last, or 1 after the
+// deletion), never a mix of two records.
+func storageWatch(first, last uint32) func(d *device.Device) func() []string {
+	return func(d *device.Device) func() []string {
+		var problems []string
+		check := func(when string) {
+			files, err := d.MutableStorage()
+			if err != nil {
+				problems = append(problems, when+": "+err.Error())
+				return
+			}
+			if !bytes.Equal(files[coldCID], coldFile) {
+				problems = append(problems, fmt.Sprintf("%s: the cold file has %d bytes, want the %d written before the run", when, len(files[coldCID]), len(coldFile)))
+			}
+			if b, found := files[counterCID]; found {
+				v := uint32(0)
+				if len(b) == 4 {
+					v = binary.LittleEndian.Uint32(b)
+				}
+				if len(b) != 4 || (v != 1 && (v < first || v > last)) {
+					problems = append(problems, fmt.Sprintf("%s: the counter file holds %x, a value the app never wrote", when, b))
+				}
+			}
 		}
-		if !bytes.Equal(files[coldCID], coldFile) {
-			return []string{fmt.Sprintf("cold file: %d bytes, want the %d written before the run", len(files[coldCID]), len(coldFile))}
+		d.Tracer().AddSink(trace.SinkFunc(func(e *trace.Event) {
+			if e.Ev == "power.cut" || e.Ev == "power.reset" {
+				check(fmt.Sprintf("%s at %s", e.Ev, sim.FormatTime(e.T)))
+			}
+		}))
+		return func() []string {
+			check("the end")
+			return problems
 		}
-		return nil
 	}
 }
 
@@ -89,20 +114,22 @@ func coldFileIntact(d *device.Device) func() []string {
 // partition so used that the clicks make the Security Monitor reclaim its
 // oldest blocks (moving another app's 60 KiB file). A power cut at every
 // flash operation of that run, with the invariant checker on (lost-write
-// compares each read-back with the last acknowledged write) and the other
-// app's file watched: no security violation, no bricked device.
+// compares each read-back with the last acknowledged write) and both files
+// watched for mixes: no security violation, no bricked device.
 func TestPowerCutSweepOverMutableStorageWrites(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a few hundred device runs")
 	}
-	const clicks = 5
-	img, part, free := wellUsedStorageImage(t, 3050)
+	const clicks, prefilled = 5, 3050
+	img, part, free := wellUsedStorageImage(t, prefilled)
 	sc := counterScenario(t, clicks)
+	watch := storageWatch(prefilled, prefilled+clicks)
 
 	// The golden run reclaims, moving the cold file.
 	rec := &trace.Recorder{}
 	dev, err := device.New(device.Config{Image: img, Seed: 1, DeviceSeed: 1, Sinks: []trace.Sink{rec}, RestartApps: true})
 	require.NoError(t, err)
+	golden := watch(dev)
 	require.NoError(t, sc.Apply(dev.Sim().Schedule, dev.Board()))
 	res := dev.Run(sc.Duration)
 	require.Empty(t, res.Panic)
@@ -117,11 +144,11 @@ func TestPowerCutSweepOverMutableStorageWrites(t *testing.T) {
 		}
 	}
 	require.Positive(t, moved, "a reclaim moved the cold file")
-	require.Empty(t, coldFileIntact(dev)())
+	require.Empty(t, golden())
 	require.NoError(t, dev.Close())
 
 	r, err := campaign.Run(context.Background(), campaign.Config{Image: img, Seed: 1, Jobs: 2, Duration: sc.Duration,
-		Sweep: campaign.SweepPowerCut, Check: true, Scenario: sc, Watch: coldFileIntact})
+		Sweep: campaign.SweepPowerCut, Check: true, Scenario: sc, Watch: watch})
 	require.NoError(t, err)
 	inStorage := r.CutsByPartition["mutable-storage"]
 	t.Logf("partition %#x+%d: %d blocks free before the run, %d reclaims (%d moving records) in the golden run",
