@@ -1,9 +1,12 @@
 package device
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/sphere-emu/sphere-emu/image"
+	"github.com/sphere-emu/sphere-emu/secmon"
 )
 
 // What the device lets the security-invariant checker (fault.Checker) see
@@ -29,12 +32,43 @@ func (d *Device) RollbackCounterForChecker(counter string) (uint32, bool) {
 	return 0, false
 }
 
-// MutableStorageForChecker reads an app's mutable storage file as the next
-// boot would find it.
+// MutableStorageForChecker reads an app's mutable storage file from the
+// flash part as the next boot would find it: the Security Monitor's store
+// mounted read-only over the MutableStorage partition.
 func (d *Device) MutableStorageForChecker(cid string) ([]byte, bool) {
-	b, found, err := d.storage.Load(cid)
+	files, err := d.MutableStorage()
 	if err != nil {
 		return nil, false
 	}
+	id, err := image.ParseGUID(cid)
+	if err != nil {
+		return nil, false
+	}
+	b, found := files[id.String()]
 	return b, found
+}
+
+// MutableStorage reads every app's mutable storage file from the flash
+// part, by component ID (lower case), as the next boot would find them,
+// without changing the part: the layout the Security Monitor would boot
+// with names the MutableStorage partition, which secmon.ReadMutableStorage
+// mounts read-only.
+func (d *Device) MutableStorage() (map[string][]byte, error) {
+	primary, err := d.flash.Read(image.LocatorOffset, image.EraseBlockSize)
+	if err != nil {
+		return nil, fmt.Errorf("device: %w", err)
+	}
+	backup, err := d.flash.Read(image.LocatorBackupOffset, image.EraseBlockSize)
+	if err != nil {
+		return nil, fmt.Errorf("device: %w", err)
+	}
+	l, err := image.ReadLayouts(primary, backup)
+	if err != nil {
+		return nil, fmt.Errorf("device: %w", err)
+	}
+	ps := l.Current.All(image.PartitionTypeMutableStorage)
+	if len(ps) == 0 {
+		return nil, errors.New("device: the flash layout has no MutableStorage partition")
+	}
+	return secmon.ReadMutableStorage(d.flash, ps[0])
 }

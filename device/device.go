@@ -50,7 +50,7 @@ type Config struct {
 	// StateDir, if set, keeps the device's fuses across runs (fuses.json):
 	// anti-rollback counters burnt in one run hold in the next. It also
 	// keeps the flash blocks the device wrote (flash.json: the telemetry
-	// partition) while the same image file is booted.
+	// and mutable storage partitions) while the same image file is booted.
 	StateDir string
 	// Cache is a wazero compilation cache shared between devices (may be nil).
 	Cache wazero.CompilationCache
@@ -114,7 +114,6 @@ type Device struct {
 	bus       *mailbox.Bus
 	flash     *hw.Flash
 	board     *hw.Board
-	storage   kernel.Storage
 	fuses     *pluton.Fuses
 	pluton    *pluton.Pluton
 	secmon    *secmon.SecurityMonitor
@@ -189,10 +188,6 @@ func New(cfg Config) (*Device, error) {
 		wakeRT()
 	})
 	d.board.OnISUIRQ(wakeRT)
-	d.storage = kernel.NewMemoryStorage()
-	if cfg.StateDir != "" {
-		d.storage = &fileStorage{dir: filepath.Join(cfg.StateDir, "storage")}
-	}
 	s.OnPanic(func(p *sim.Proc, v any) {
 		// A bug in a domain's Go code: report it as the emulator's failure,
 		// never as the device's behaviour, and stop.
@@ -254,7 +249,7 @@ func (d *Device) start() {
 		links[core] = kernel.RTLink{Mailbox: mb, Shared: shared}
 	}
 	d.rtLinks = links
-	d.kernel = kernel.New(kernel.Config{Bus: d.bus, Tracer: d.tr, Board: d.board, Storage: d.storage, RestartApps: cfg.RestartApps, RT: links, Service: d.link, Net: cfg.Net, Gateway: cfg.Gateway})
+	d.kernel = kernel.New(kernel.Config{Bus: d.bus, Tracer: d.tr, Board: d.board, RestartApps: cfg.RestartApps, RT: links, Service: d.link, Net: cfg.Net, Gateway: cfg.Gateway})
 	d.appcore = appcore.New(appcore.Config{Bus: d.bus, Tracer: d.tr, Cache: cfg.Cache, RunawayLimit: cfg.RunawayLimit, AppFault: d.appFaultAt, OnFirstInstruction: func() {
 		d.result.AppStarted = true
 		if cfg.OnFirstInstruction != nil {

@@ -14,10 +14,10 @@ import (
 )
 
 // flashState is what StateDir/flash.json keeps of the flash part between
-// runs: the blocks the device wrote (telemetry, and later staged updates)
-// on top of the image file it was flashed with. Booting another image file
-// with the same state directory is a re-flash: the saved blocks are
-// dropped.
+// runs: the blocks the device wrote (telemetry, apps' mutable storage,
+// staged updates) on top of the image file it was flashed with. Booting
+// another image file with the same state directory is a re-flash: the
+// saved blocks are dropped.
 type flashState struct {
 	ImageSHA256 string            `json:"image_sha256"`
 	Blocks      map[string][]byte `json:"blocks"` // block index → 4 KiB (base64)

@@ -376,9 +376,9 @@ func restAppQuota(k *Kernel, r *restCall) {
 			q.LimitKB = int64(ms.SizeKB)
 		}
 	}
-	data, found, err := k.storage.Load(key)
-	if err != nil {
-		r.internal(err)
+	data, found, e := k.loadStorage(key)
+	if e != nil {
+		r.internal(e)
 		return
 	}
 	if found {

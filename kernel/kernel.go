@@ -50,8 +50,6 @@ type Config struct {
 	// Board is the hardware the A7 drives once the Security Monitor maps it
 	// to the app: GPIOs, ISUs, ADC, PWM.
 	Board *hw.Board
-	// Storage keeps each app's mutable storage file; nil keeps it in memory.
-	Storage Storage
 	// RestartApps makes the kernel restart a high-level app that exits or
 	// crashes, with back-off, as the real OS does. Without it, the first
 	// exit is final and reported to the device controller.
@@ -85,7 +83,6 @@ type Kernel struct {
 	waits   []*wait
 	alarms  []alarm
 	wakeAt  int64 // virtual time of the next scheduled wake-up, 0 if none
-	storage Storage
 	net     *network
 	netw    *netState // the network beyond the interfaces: link, resolver, host sockets
 	power   powerState
@@ -109,10 +106,7 @@ type Kernel struct {
 
 // New builds the kernel and opens its mailbox endpoint.
 func New(c Config) *Kernel {
-	k := &Kernel{cfg: c, ep: c.Bus.Open(mailbox.Kernel, 0), tr: c.Tracer, board: c.Board, gpio: c.Board.GPIO, storage: c.Storage}
-	if k.storage == nil {
-		k.storage = NewMemoryStorage()
-	}
+	k := &Kernel{cfg: c, ep: c.Bus.Open(mailbox.Kernel, 0), tr: c.Tracer, board: c.Board, gpio: c.Board.GPIO}
 	k.net = newNetwork(c.Network)
 	k.netw = newNetState(c.Net)
 	return k

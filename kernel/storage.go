@@ -3,57 +3,110 @@ package kernel
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"sync"
+	"errors"
 
+	"github.com/sphere-emu/sphere-emu/image"
 	"github.com/sphere-emu/sphere-emu/kernel/kernelmsg"
+	"github.com/sphere-emu/sphere-emu/mailbox"
+	"github.com/sphere-emu/sphere-emu/secmon/secmonmsg"
+	"github.com/sphere-emu/sphere-emu/sim"
 	"github.com/sphere-emu/sphere-emu/trace"
 )
 
-// Storage keeps the apps' mutable storage files, one per component ID. Save
-// must be atomic: after a power cut the file holds the old or the new
-// content, never a mix; once Save returns, the content survives power cuts.
-type Storage interface {
-	Load(componentID string) (data []byte, found bool, err error)
-	Save(componentID string, data []byte) error
-	Delete(componentID string) error
+// Each app's mutable storage file lives in the MutableStorage partition,
+// which only the Security Monitor writes (secmon/storage.go,
+// docs/storage.md). The kernel reads a whole file when the app opens it and
+// sends the whole new content at each write: the Security Monitor answers
+// once it is wholly in flash, and only then is the write acknowledged to
+// the app (and traced as storage.write).
+
+// storageTimeout bounds one storage request: a write may first reclaim
+// blocks, erasing flash.
+const storageTimeout = 10 * sim.Second
+
+// storageError is a failed storage request, with the errno the app sees.
+type storageError struct {
+	errno kernelmsg.Errno
+	err   error
 }
 
-// MemoryStorage is a Storage that lives as long as the device object: it
-// survives reboots within a run, not the end of the run.
-type MemoryStorage struct {
-	mu    sync.Mutex
-	files map[string][]byte
+func (e *storageError) Error() string { return e.err.Error() }
+
+// storageCall sends one request about cid's file to the Security Monitor.
+// A failure is traced (storage.error) and mapped to an errno: ENOSPC when
+// the partition is full, EIO otherwise (no partition, a flash failure, no
+// answer).
+func (k *Kernel) storageCall(kind mailbox.Kind, cid string, data []byte) ([]byte, *storageError) {
+	id, err := image.ParseGUID(cid)
+	var resp []byte
+	if err == nil {
+		payload := secmonmsg.EncodeComponentID(id)
+		if kind == secmonmsg.KindStorageWrite {
+			w := secmonmsg.StorageWrite{ComponentID: id, Data: data}
+			payload = w.Marshal()
+		}
+		resp, err = k.ep.Call(mailbox.Secmon, kind, payload, storageTimeout)
+	}
+	if err == nil {
+		return resp, nil
+	}
+	e := &storageError{errno: kernelmsg.EIO, err: err}
+	var re *mailbox.RemoteError
+	if errors.As(err, &re) {
+		e.err = errors.New(re.Text)
+		if re.Code == secmonmsg.ErrStorageFull {
+			e.errno = kernelmsg.ENOSPC
+		}
+	}
+	k.tr.Emit(trace.Kernel, "storage.error", trace.Str("cid", cid), trace.Str("call", mailbox.KindName(mailbox.Message{To: mailbox.Secmon, Kind: kind})),
+		trace.Str("errno", e.errno.String()), trace.Str("error", e.err.Error()))
+	return nil, e
 }
 
-// NewMemoryStorage returns an empty MemoryStorage.
-func NewMemoryStorage() *MemoryStorage { return &MemoryStorage{files: map[string][]byte{}} }
-
-// Load returns a copy of the file.
-func (m *MemoryStorage) Load(cid string) ([]byte, bool, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	b, ok := m.files[cid]
-	return append([]byte(nil), b...), ok, nil
+// loadStorage reads an app's file.
+func (k *Kernel) loadStorage(cid string) ([]byte, bool, *storageError) {
+	resp, e := k.storageCall(secmonmsg.KindStorageRead, cid, nil)
+	if e != nil {
+		return nil, false, e
+	}
+	c, err := secmonmsg.UnmarshalStorageContent(resp)
+	if err != nil {
+		k.tr.Emit(trace.Kernel, "storage.error", trace.Str("cid", cid), trace.Str("errno", "EIO"), trace.Str("error", err.Error()))
+		return nil, false, &storageError{errno: kernelmsg.EIO, err: err}
+	}
+	return c.Data, c.Found, nil
 }
 
-// Save replaces the file.
-func (m *MemoryStorage) Save(cid string, data []byte) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.files[cid] = append([]byte(nil), data...)
+// saveStorage replaces an app's file; nil means it is in flash.
+func (k *Kernel) saveStorage(cid string, data []byte) *storageError {
+	resp, e := k.storageCall(secmonmsg.KindStorageWrite, cid, data)
+	if e != nil {
+		return e
+	}
+	if _, err := secmonmsg.DecodeU64(resp); err != nil {
+		k.tr.Emit(trace.Kernel, "storage.error", trace.Str("cid", cid), trace.Str("errno", "EIO"), trace.Str("error", err.Error()))
+		return &storageError{errno: kernelmsg.EIO, err: err}
+	}
 	return nil
 }
 
-// Delete removes the file.
-func (m *MemoryStorage) Delete(cid string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	delete(m.files, cid)
-	return nil
+// deleteStorage deletes an app's file and says whether there was one.
+func (k *Kernel) deleteStorage(cid string) (bool, *storageError) {
+	resp, e := k.storageCall(secmonmsg.KindStorageDelete, cid, nil)
+	if e != nil {
+		return false, e
+	}
+	existed, err := secmonmsg.DecodeBool(resp)
+	if err != nil {
+		k.tr.Emit(trace.Kernel, "storage.error", trace.Str("cid", cid), trace.Str("errno", "EIO"), trace.Str("error", err.Error()))
+		return false, &storageError{errno: kernelmsg.EIO, err: err}
+	}
+	return existed, nil
 }
 
 // mutableFile is an open mutable storage file. Every successful write is
-// saved at once, atomically, so it survives a power cut at any later point.
+// saved at once, atomically (the whole new content in one record), so it
+// survives a power cut at any later point.
 type mutableFile struct {
 	nb
 	cid   string
@@ -68,7 +121,7 @@ type mutableFile struct {
 func (f *mutableFile) kind() string { return "mutable-storage" }
 func (f *mutableFile) close(k *Kernel) {
 	if f.unsaved { // only with TestOnlyAckStorageBeforePersist
-		_ = k.storage.Save(f.cid, f.data)
+		_ = k.saveStorage(f.cid, f.data)
 		f.unsaved = false
 	}
 }
@@ -97,9 +150,8 @@ func (f *mutableFile) write(k *Kernel, p []byte) (int, kernelmsg.Errno) {
 	copy(next[f.pos:], p)
 	if TestOnlyAckStorageBeforePersist {
 		f.unsaved = true
-	} else if err := k.storage.Save(f.cid, next); err != nil {
-		k.tr.Emit(trace.Kernel, "storage.error", trace.Str("cid", f.cid), trace.Str("error", err.Error()))
-		return 0, kernelmsg.EIO
+	} else if e := k.saveStorage(f.cid, next); e != nil {
+		return 0, e.errno
 	}
 	f.data = next
 	f.pos = end
@@ -122,10 +174,11 @@ func (f *mutableFile) truncate(k *Kernel, n int64) kernelmsg.Errno {
 	} else {
 		next = append(next, make([]byte, n-int64(len(next)))...)
 	}
-	if err := k.storage.Save(f.cid, next); err != nil {
-		return kernelmsg.EIO
+	if e := k.saveStorage(f.cid, next); e != nil {
+		return e.errno
 	}
 	f.data = next
+	f.unsaved = false
 	return 0
 }
 
@@ -142,10 +195,9 @@ func sysStorageOpenMutable(c *call) (kernelmsg.Result, *wait) {
 	if limit <= 0 {
 		return fail(kernelmsg.EACCES), nil
 	}
-	data, _, err := c.k.storage.Load(c.p.cid)
-	if err != nil {
-		c.k.tr.Emit(trace.Kernel, "storage.error", trace.Str("cid", c.p.cid), trace.Str("error", err.Error()))
-		return fail(kernelmsg.EIO), nil
+	data, _, e := c.k.loadStorage(c.p.cid)
+	if e != nil {
+		return fail(e.errno), nil
 	}
 	return c.install(&mutableFile{cid: c.p.cid, data: data, limit: limit}), nil
 }
@@ -154,15 +206,12 @@ func sysStorageDeleteMutable(c *call) (kernelmsg.Result, *wait) {
 	if c.p.storageLimit() <= 0 {
 		return fail(kernelmsg.EACCES), nil
 	}
-	_, found, err := c.k.storage.Load(c.p.cid)
-	if err == nil && !found {
+	existed, e := c.k.deleteStorage(c.p.cid)
+	if e != nil {
+		return fail(e.errno), nil
+	}
+	if !existed {
 		return fail(kernelmsg.ENOENT), nil
-	}
-	if err == nil {
-		err = c.k.storage.Delete(c.p.cid)
-	}
-	if err != nil {
-		return fail(kernelmsg.EIO), nil
 	}
 	for _, f := range c.p.fds { // open descriptors now see an empty file
 		if m, ok := f.(*mutableFile); ok {

@@ -46,6 +46,7 @@ type SecurityMonitor struct {
 	compartments *Compartments
 	peripherals  *peripheralMap
 	telemetry    *telemetryStore // mounted at first use
+	storage      *storageStore   // mounted at first use
 	layouts      image.Layouts   // the two locator copies as read at boot, updated by installs
 	staged       []stagedImage   // update images written and verified, not yet installed
 	rtRunning    [2]string       // the component ID each real-time core runs ("" when stopped)

@@ -22,6 +22,9 @@ var allowed = map[mailbox.Kind][]mailbox.Addr{
 	secmonmsg.KindTelemetryRead:            {mailbox.Kernel},
 	secmonmsg.KindTelemetryAck:             {mailbox.Kernel},
 	secmonmsg.KindTelemetryClear:           {mailbox.Kernel},
+	secmonmsg.KindStorageRead:              {mailbox.Kernel},
+	secmonmsg.KindStorageWrite:             {mailbox.Kernel},
+	secmonmsg.KindStorageDelete:            {mailbox.Kernel},
 	secmonmsg.KindUpdateStage:              {mailbox.Kernel},
 	secmonmsg.KindUpdateInstall:            {mailbox.Kernel},
 	secmonmsg.KindUpdateConfirm:            {mailbox.Kernel},
@@ -62,6 +65,8 @@ func (s *SecurityMonitor) serve() {
 			s.forwardRTStopped(m)
 		case secmonmsg.KindTelemetryAppend, secmonmsg.KindTelemetryRead, secmonmsg.KindTelemetryAck, secmonmsg.KindTelemetryClear:
 			s.serveTelemetry(m)
+		case secmonmsg.KindStorageRead, secmonmsg.KindStorageWrite, secmonmsg.KindStorageDelete:
+			s.serveStorage(m)
 		case secmonmsg.KindUpdateStage:
 			s.serveStage(m)
 		case secmonmsg.KindUpdateInstall:

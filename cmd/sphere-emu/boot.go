@@ -218,7 +218,7 @@ Exit status:
 	f.Uint64Var(&seed, "seed", 1, "seed of every random choice in the run")
 	f.Uint64Var(&deviceSeed, "device-seed", 1, "manufacturing seed of a new device's unique secret (ignored when --state holds fuses)")
 	f.StringVar(&tracePath, "trace", "", "write the trace as JSON lines to `FILE` (schema: docs/trace.md)")
-	f.StringVar(&stateDir, "state", "", "keep the device's fuses in `DIR` across runs (anti-rollback counters persist)")
+	f.StringVar(&stateDir, "state", "", "keep the device's fuses and written flash in `DIR` across runs (anti-rollback counters, telemetry and apps' mutable storage persist)")
 	f.StringVar(&cacheDir, "cache-dir", "", "wazero compilation cache `DIR` (default: the user cache dir; 'none' disables)")
 	f.BoolVarP(&verbose, "verbose", "v", false, "also print every mailbox message and DICE derivation")
 	f.BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors")

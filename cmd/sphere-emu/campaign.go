@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/sphere-emu/sphere-emu/fault/campaign"
 	"github.com/sphere-emu/sphere-emu/kernel"
+	"github.com/sphere-emu/sphere-emu/scenario"
 	"github.com/sphere-emu/sphere-emu/secmon/secmonmsg"
 )
 
@@ -29,11 +32,11 @@ func newFaultCmd() *cobra.Command {
 
 func newCampaignCmd() *cobra.Command {
 	var (
-		sweep, region, updateApp, jsonOut, csvOut, casesDir string
-		forDur, updateAt                                    time.Duration
-		seed                                                uint64
-		sample, jobs                                        int
-		quiet, check                                        bool
+		sweep, region, updateApp, jsonOut, csvOut, casesDir, scenarioFile string
+		forDur, updateAt                                                  time.Duration
+		seed                                                              uint64
+		sample, jobs                                                      int
+		quiet, check                                                      bool
 	)
 	c := &cobra.Command{
 		Use:   "campaign IMAGE --sweep power-cut|glitch|message|bitflip",
@@ -41,7 +44,9 @@ func newCampaignCmd() *cobra.Command {
 		Long: `Run IMAGE once without faults (the golden run), then once per case of a sweep:
 
   power-cut   a power cut at every flash operation of the golden run
-              (give it work: --update-app PKG installs an app update)
+              (give it work: --update-app PKG installs an app update;
+              --scenario FILE clicks the buttons of an app that writes
+              its mutable storage)
   glitch      every security decision of the golden run, inverted
   message     a bit flipped in every mailbox message of the golden run
   bitflip     every bit of a flash region (--region PARTITION[:START[:LENGTH]])
@@ -80,6 +85,13 @@ replays it.`,
 				}
 				cfg.Update = &kernel.Update{Source: "campaign", Images: []kernel.UpdateImage{{Role: secmonmsg.RoleApp, Package: pkg}}}
 				cfg.UpdateAt = updateAt.Nanoseconds()
+			}
+			if scenarioFile != "" {
+				sc, err := scenario.Load(scenarioFile)
+				if err != nil {
+					return err
+				}
+				cfg.Scenario = sc
 			}
 			errw := cmd.ErrOrStderr()
 			if !quiet {
@@ -134,6 +146,7 @@ replays it.`,
 	fl.StringVar(&region, "region", "", "bitflip: PARTITION[:START[:LENGTH]] (offsets in the partition, hex with 0x)")
 	fl.StringVar(&updateApp, "update-app", "", "install this app package during every run (the work a power-cut sweep cuts through)")
 	fl.DurationVar(&updateAt, "update-at", 2*time.Second, "virtual time of the --update-app install")
+	fl.StringVar(&scenarioFile, "scenario", "", "drive every run's inputs from this scenario `FILE` (its expectations are not checked)")
 	fl.DurationVar(&forDur, "for", 3*time.Second, "virtual time of each run")
 	fl.Uint64Var(&seed, "seed", 1, "seed of every run and of --sample")
 	fl.IntVar(&sample, "sample", 0, "run a seeded sample of N cases (0: every case)")
@@ -185,6 +198,17 @@ func printReport(w io.Writer, r *campaign.Report) {
 		r.Golden.Halted, r.Golden.AppStarted, r.Golden.Reboots, r.Golden.FlashOps, r.Golden.Messages)
 	for _, o := range campaign.Outcomes {
 		fmt.Fprintf(w, "  %-19s %6d\n", o, r.Counts[o])
+	}
+	if len(r.CutsByPartition) > 0 {
+		fmt.Fprintf(w, "cuts by partition:")
+		for _, p := range slices.Sorted(maps.Keys(r.CutsByPartition)) {
+			name := p
+			if name == "" {
+				name = "(none)"
+			}
+			fmt.Fprintf(w, " %s %d", name, r.CutsByPartition[p])
+		}
+		fmt.Fprintln(w)
 	}
 	for _, res := range r.Results {
 		if res.Outcome == campaign.SecurityViolation || res.Outcome == campaign.EmulatorError {

@@ -21,8 +21,10 @@ import (
 	"github.com/sphere-emu/sphere-emu/device"
 	"github.com/sphere-emu/sphere-emu/fault"
 	"github.com/sphere-emu/sphere-emu/glitch"
+	"github.com/sphere-emu/sphere-emu/hw"
 	"github.com/sphere-emu/sphere-emu/image"
 	"github.com/sphere-emu/sphere-emu/kernel"
+	"github.com/sphere-emu/sphere-emu/scenario"
 	"github.com/sphere-emu/sphere-emu/sim"
 	"github.com/sphere-emu/sphere-emu/trace"
 )
@@ -61,14 +63,19 @@ type Config struct {
 	// a power-cut sweep cuts through).
 	Update   *kernel.Update
 	UpdateAt int64
+	// Scenario, if set, drives every run's inputs (button clicks, sensor
+	// values, …: package scenario) — the workload of an app, e.g. its
+	// mutable-storage writes for a power-cut sweep. Its expectations are
+	// not checked.
+	Scenario *scenario.Scenario
 	// Sample, if > 0, runs a seeded sample of this many cases instead of all.
 	Sample int
 	Jobs   int
 	// Check attaches the security-invariant checker (fault.NewChecker) to
 	// every run: its violations make a case a security-violation.
 	Check bool
-	// Watch, if set, attaches another checker to each run and reports its
-	// violations after the run.
+	// Watch, if set, attaches another checker to each run (beside the
+	// invariant checker, if Check) and reports its violations after the run.
 	Watch func(*device.Device) func() []string
 	// Progress, if set, is called after each case (from one goroutine at a time).
 	Progress func(done, total int, elapsed time.Duration)
@@ -88,6 +95,9 @@ type Case struct {
 	Seed  uint64      `json:"seed"`
 	Plan  *fault.Plan `json:"plan"`
 	What  string      `json:"what"`
+	// Partition names the flash partition a power cut's operation
+	// touches (image.PartitionNames), for power-cut sweeps.
+	Partition string `json:"partition,omitempty"`
 }
 
 // Result is a case and what became of it.
@@ -109,6 +119,9 @@ type Report struct {
 	Elapsed    time.Duration  `json:"elapsed_ns"`
 	RunsPerSec float64        `json:"runs_per_sec"`
 	Golden     Observation    `json:"golden"`
+	// CutsByPartition counts a power-cut sweep's cases by the partition
+	// their cut operation touches.
+	CutsByPartition map[string]int `json:"cuts_by_partition,omitempty"`
 }
 
 // Observation is what one run showed.
@@ -122,6 +135,8 @@ type Observation struct {
 	FlashOps    uint64 `json:"flash_ops"`
 	Messages    int    `json:"messages"`
 	LastVerdict string `json:"last_verdict,omitempty"`
+	// FlashLog is every flash operation of the golden run, in order.
+	FlashLog []hw.FlashOp `json:"-"`
 }
 
 // detectionEvents are the trace events that show the device noticed
@@ -152,6 +167,12 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 		return nil, err
 	}
 	rep := &Report{Sweep: c.Sweep, Seed: c.Seed, Golden: golden, Counts: map[string]int{}}
+	if c.Sweep == SweepPowerCut {
+		rep.CutsByPartition = map[string]int{}
+		for _, cs := range cases {
+			rep.CutsByPartition[cs.Partition]++
+		}
+	}
 	for _, o := range Outcomes {
 		rep.Counts[o] = 0
 	}
@@ -220,19 +241,22 @@ func (c Config) golden(cache wazero.CompilationCache) (Observation, []decision, 
 		seen[key]++
 		return glitch.None
 	}
-	obs, _, _, err := c.run(cache, nil, count, nil)
+	var ops []hw.FlashOp
+	obs, _, _, err := c.run(cache, nil, count, nil, &ops)
 	if err != nil {
 		return obs, nil, fmt.Errorf("campaign: golden run: %w", err)
 	}
 	if obs.Panic != "" {
 		return obs, nil, fmt.Errorf("campaign: the golden run panicked: %s", obs.Panic)
 	}
+	obs.FlashLog = ops
 	return obs, decisions, nil
 }
 
-// run runs one device with a plan (nil: none) and reports what it showed;
-// check, if set, is the invariant checker's verdict.
-func (c Config) run(cache wazero.CompilationCache, plan *fault.Plan, g glitch.Injector, from *device.Snapshot) (Observation, []string, *device.Snapshot, error) {
+// run runs one device with a plan (nil: none) and reports what it showed
+// and the violations the checkers saw; ops, if set, receives every flash
+// operation of the run.
+func (c Config) run(cache wazero.CompilationCache, plan *fault.Plan, g glitch.Injector, from *device.Snapshot, ops *[]hw.FlashOp) (Observation, []string, *device.Snapshot, error) {
 	rec := &observer{}
 	cfg := device.Config{Image: c.Image, Seed: c.Seed, DeviceSeed: 1, Cache: cache, Sinks: []trace.Sink{rec},
 		RestartApps: true, Faults: plan, Glitch: g, From: from}
@@ -240,30 +264,46 @@ func (c Config) run(cache wazero.CompilationCache, plan *fault.Plan, g glitch.In
 	if err != nil {
 		return Observation{}, nil, nil, err
 	}
-	var violations func() []string
-	switch {
-	case c.Watch != nil:
-		violations = c.Watch(dev)
-	case c.Check:
+	var watchers []func() []string
+	if c.Check {
 		ch := fault.NewChecker(dev)
-		violations = func() []string {
+		watchers = append(watchers, func() []string {
 			var out []string
 			for _, v := range ch.Finish() {
 				out = append(out, fmt.Sprintf("%s at %s: %s", v.Invariant, sim.FormatTime(v.Time), v.Detail))
 			}
 			return out
-		}
+		})
+	}
+	if c.Watch != nil {
+		watchers = append(watchers, c.Watch(dev))
 	}
 	if c.Update != nil {
 		dev.UpdateAt(c.UpdateAt, *c.Update)
+	}
+	if c.Scenario != nil {
+		if err := c.Scenario.Apply(dev.Sim().Schedule, dev.Board()); err != nil {
+			_ = dev.Close()
+			return Observation{}, nil, nil, fmt.Errorf("campaign: %w", err)
+		}
+	}
+	if ops != nil {
+		prev := dev.Flash().OpHook()
+		dev.Flash().SetOpHook(func(op hw.FlashOp) hw.FlashOutcome {
+			*ops = append(*ops, op)
+			if prev != nil {
+				return prev(op)
+			}
+			return hw.FlashProceed
+		})
 	}
 	opsBefore := dev.Flash().Ops()
 	res := dev.Run(c.Duration)
 	obs := Observation{Halted: res.Halted, HaltStage: res.HaltStage, Reboots: res.Reboots, Panic: res.Panic,
 		AppStarted: rec.appStartedLastBoot(), Detections: rec.detections, FlashOps: dev.Flash().Ops() - opsBefore, Messages: rec.messages}
 	var vs []string
-	if violations != nil {
-		vs = violations()
+	for _, w := range watchers {
+		vs = append(vs, w()...)
 	}
 	snap := dev.Snapshot()
 	if err := dev.Close(); err != nil {
@@ -300,15 +340,13 @@ func (o *observer) appStartedLastBoot() bool { return o.started && o.lastStart >
 
 // cases builds the sweep's cases from the golden run.
 func (c Config) cases(golden Observation, decisions []decision) ([]Case, error) {
-	var plans []struct {
-		plan *fault.Plan
-		what string
+	type planned struct {
+		plan       *fault.Plan
+		what, part string
 	}
+	var plans []planned
 	add := func(what string, f fault.Fault) {
-		plans = append(plans, struct {
-			plan *fault.Plan
-			what string
-		}{&fault.Plan{Faults: []fault.Fault{f}}, what})
+		plans = append(plans, planned{plan: &fault.Plan{Faults: []fault.Fault{f}}, what: what})
 	}
 	zero := fault.Duration(0)
 	switch c.Sweep {
@@ -317,9 +355,20 @@ func (c Config) cases(golden Observation, decisions []decision) ([]Case, error) 
 			return nil, errors.New("campaign: the golden run performs no flash operation to cut (give it an update to install)")
 		}
 		off := fault.Duration(10 * sim.Millisecond)
+		names := c.partitionNamer()
 		for i := uint64(1); i <= golden.FlashOps; i++ {
-			add(fmt.Sprintf("power cut at flash operation %d of %d", i, golden.FlashOps),
-				fault.Fault{Trigger: fault.Trigger{At: &zero}, Action: fault.Action{Power: &fault.PowerAction{FlashOp: i, OffFor: &off}}})
+			what, part := fmt.Sprintf("power cut at flash operation %d of %d", i, golden.FlashOps), ""
+			if i <= uint64(len(golden.FlashLog)) {
+				op := golden.FlashLog[i-1]
+				part = names(op.Offset)
+				if op.Erase {
+					what += fmt.Sprintf(": erase of the block at %#x (%s)", op.Offset, part)
+				} else {
+					what += fmt.Sprintf(": program of %d bytes at %#x (%s)", op.Length, op.Offset, part)
+				}
+			}
+			add(what, fault.Fault{Trigger: fault.Trigger{At: &zero}, Action: fault.Action{Power: &fault.PowerAction{FlashOp: i, OffFor: &off}}})
+			plans[len(plans)-1].part = part
 		}
 	case SweepGlitch:
 		for _, d := range decisions {
@@ -364,9 +413,30 @@ func (c Config) cases(golden Observation, decisions []decision) ([]Case, error) 
 	}
 	out := make([]Case, 0, len(idx))
 	for _, i := range idx {
-		out = append(out, Case{Index: i, Seed: c.Seed, Plan: plans[i].plan, What: plans[i].what})
+		out = append(out, Case{Index: i, Seed: c.Seed, Plan: plans[i].plan, What: plans[i].what, Partition: plans[i].part})
 	}
 	return out, nil
+}
+
+// partitionNamer returns a function naming the partition of the image's
+// layout that holds a flash offset ("" outside every partition).
+func (c Config) partitionNamer() func(off uint32) string {
+	var loc *image.Locator
+	if len(c.Image) >= image.EraseBlockSize {
+		loc, _ = image.ParseLocator(c.Image[:image.EraseBlockSize])
+	}
+	names := image.PartitionNames(loc)
+	return func(off uint32) string {
+		if loc == nil {
+			return ""
+		}
+		for i, p := range loc.Partitions {
+			if off >= p.Offset && uint64(off) < uint64(p.Offset)+uint64(p.Size) {
+				return names[i]
+			}
+		}
+		return ""
+	}
 }
 
 // region resolves the bitflip sweep's region to absolute flash offsets.
@@ -398,7 +468,7 @@ func (c Config) region() (uint32, uint32, error) {
 // runCase runs one case and classifies it.
 func (c Config) runCase(cache wazero.CompilationCache, golden Observation, cs Case) Result {
 	r := Result{Case: cs}
-	obs, violations, snap, err := c.run(cache, cs.Plan, nil, nil)
+	obs, violations, snap, err := c.run(cache, cs.Plan, nil, nil, nil)
 	r.Violations = violations
 	switch {
 	case err != nil:
@@ -409,7 +479,7 @@ func (c Config) runCase(cache wazero.CompilationCache, golden Observation, cs Ca
 		r.Outcome, r.Detail = SecurityViolation, violations[0]
 	case obs.Halted || !obs.AppStarted:
 		// Power the device on again, faults gone: does it still boot?
-		again, _, _, err := (Config{Image: c.Image, Seed: c.Seed, Duration: c.Duration}).run(cache, nil, nil, snap)
+		again, _, _, err := (Config{Image: c.Image, Seed: c.Seed, Duration: c.Duration}).run(cache, nil, nil, snap, nil)
 		switch {
 		case err != nil:
 			r.Outcome, r.Detail = EmulatorError, err.Error()
