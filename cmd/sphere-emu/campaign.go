@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sphere-emu/sphere-emu/fault/campaign"
+	"github.com/sphere-emu/sphere-emu/image"
 	"github.com/sphere-emu/sphere-emu/kernel"
 	"github.com/sphere-emu/sphere-emu/scenario"
 	"github.com/sphere-emu/sphere-emu/secmon/secmonmsg"
@@ -49,7 +50,8 @@ func newCampaignCmd() *cobra.Command {
               its mutable storage)
   glitch      every security decision of the golden run, inverted
   message     a bit flipped in every mailbox message of the golden run
-  bitflip     every bit of a flash region (--region PARTITION[:START[:LENGTH]])
+  bitflip     every bit of a flash region (--region PARTITION[:START[:LENGTH]]) or of a
+              field of the partition's package (--region kernel:signature, kernel:svn, …)
 
 Each case gets one outcome: no-effect, detected, degraded, bricked,
 security-violation or emulator-error (docs/faults.md). --sample N runs a
@@ -143,7 +145,7 @@ replays it.`,
 	}
 	fl := c.Flags()
 	fl.StringVar(&sweep, "sweep", "", "power-cut, glitch, message or bitflip")
-	fl.StringVar(&region, "region", "", "bitflip: PARTITION[:START[:LENGTH]] (offsets in the partition, hex with 0x)")
+	fl.StringVar(&region, "region", "", "bitflip: PARTITION[:START[:LENGTH]] (offsets in the partition, hex with 0x), or PARTITION:FIELD (signature, svn, signer, component-id, image-type, metadata, payload)")
 	fl.StringVar(&updateApp, "update-app", "", "install this app package during every run (the work a power-cut sweep cuts through)")
 	fl.DurationVar(&updateAt, "update-at", 2*time.Second, "virtual time of the --update-app install")
 	fl.StringVar(&scenarioFile, "scenario", "", "drive every run's inputs from this scenario `FILE` (its expectations are not checked)")
@@ -167,9 +169,13 @@ func parseRegion(s string) (campaign.Region, error) {
 		return uint32(v), err
 	}
 	var err error
+	if len(parts) == 2 && slices.Contains(image.PackageFieldNames, parts[1]) {
+		r.Field = parts[1]
+		return r, nil
+	}
 	if len(parts) > 1 {
 		if r.Start, err = num(parts[1]); err != nil {
-			return r, err
+			return r, fmt.Errorf("%q: want PARTITION:FIELD (%s) or PARTITION[:START[:LENGTH]]", s, strings.Join(image.PackageFieldNames, ", "))
 		}
 	}
 	if len(parts) > 2 {

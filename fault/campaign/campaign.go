@@ -87,6 +87,10 @@ type Region struct {
 	Partition string
 	Start     uint32
 	Length    uint32
+	// Field, if set, is a field of the partition's image package
+	// (image.PackageFieldNames: "signature", "svn", …) and replaces Start
+	// and Length.
+	Field string
 }
 
 // Case is one faulted run.
@@ -451,6 +455,13 @@ func (c Config) region() (uint32, uint32, error) {
 	p, ok := image.FindPartition(loc, c.BitFlip.Partition)
 	if !ok {
 		return 0, 0, fmt.Errorf("campaign: no partition %q (%v)", c.BitFlip.Partition, image.PartitionNames(loc))
+	}
+	if f := c.BitFlip.Field; f != "" {
+		fd, err := image.FindField(c.Image[p.Offset:p.Offset+p.Length], f)
+		if err != nil {
+			return 0, 0, fmt.Errorf("campaign: %s: %w", c.BitFlip.Partition, err)
+		}
+		return p.Offset + fd.Offset, fd.Length, nil
 	}
 	n := c.BitFlip.Length
 	if n == 0 {

@@ -67,6 +67,18 @@ func TestCampaigns(t *testing.T) {
 				require.Zero(t, r.Counts[campaign.NoEffect]+r.Counts[campaign.Degraded], "every flipped bit of the kernel package is refused")
 				require.Equal(t, 32, r.Counts[campaign.Bricked], "the kernel has no backup copy: a permanent flip bricks the device, securely")
 			}},
+		{"every bit of the Security Monitor's signature", campaign.Config{Image: blink, Sweep: campaign.SweepBitFlip, Duration: 1 * sim.Second,
+			BitFlip: campaign.Region{Partition: "secmon", Field: "signature"}},
+			func(t *testing.T, r *campaign.Report) {
+				require.Equal(t, 512, r.Cases)
+				require.Equal(t, 512, r.Counts[campaign.Detected], "refused, and the backup copy boots")
+			}},
+		{"every bit of the Security Monitor's SVN", campaign.Config{Image: blink, Sweep: campaign.SweepBitFlip, Duration: 1 * sim.Second,
+			BitFlip: campaign.Region{Partition: "secmon", Field: "svn"}},
+			func(t *testing.T, r *campaign.Report) {
+				require.Equal(t, 32, r.Cases)
+				require.Equal(t, 32, r.Counts[campaign.Detected], "the SVN is signed: any change breaks the signature")
+			}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
