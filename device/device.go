@@ -213,7 +213,7 @@ func (d *Device) start() {
 	cfg := d.cfg
 	d.ep = d.bus.Open(mailbox.Device, 0)
 	d.pluton = pluton.New(pluton.Config{Fuses: d.fuses, Flash: d.flash, Bus: d.bus, Tracer: d.tr, Glitch: d.glitchAt})
-	d.secmon = secmon.New(secmon.Config{Flash: d.flash, Bus: d.bus, Tracer: d.tr})
+	d.secmon = secmon.New(secmon.Config{Flash: d.flash, Bus: d.bus, Tracer: d.tr, Glitch: d.glitchAt})
 	// The real-time cores and their links to the A7, reset at every boot.
 	var links [2]kernel.RTLink
 	for core := range d.rt {

@@ -208,6 +208,12 @@ func TestEachInvariantCatchesItsBrokenCheck(t *testing.T) {
 				cfg.Faults = mapCompartment
 				return nil
 			}, want: fault.CrossCompartment, says: "still in its running core's firewall"},
+		{name: "hostile kernel maps a running core's peripheral, glitched compartment check", img: readImage(t, "rt-gpio-adc.bin"), until: 3 * sim.Second,
+			setup: func(t *testing.T, cfg *device.Config) func(*device.Device) {
+				cfg.Faults = mapCompartment
+				cfg.Glitch = glitchFirst(glitch.SecmonPeripheral, "GPIO 8 for kernel", glitch.Skip)
+				return nil
+			}, want: fault.CrossCompartment, says: "is mapped to kernel while rtcore0 owns it"},
 		{name: "power cut after an acknowledged write, kernel persists first: no violation", img: readImage(t, "storage-counter.bin"), until: 3 * sim.Second,
 			setup: func(t *testing.T, cfg *device.Config) func(*device.Device) {
 				cfg.Faults = cutAfterSecondWrite

@@ -189,7 +189,7 @@ func parseKind(server, name string) (mailbox.Kind, error) {
 // contains Detail, if set) take the wrong branch, Count times (default 1):
 // a voltage or clock glitch on that check (package glitch names the
 // points: pluton.signature, pluton.rollback, pluton.capability,
-// rtcore.firewall).
+// rtcore.firewall, secmon.peripheral).
 type GlitchAction struct {
 	Point  string `json:"point"`
 	Effect string `json:"effect"` // "invert" (a failure passes, a pass fails) or "skip" (it passes)

@@ -13,10 +13,11 @@ const (
 	PlutonRollback   Point = "pluton.rollback"   // an image's SVN against the anti-rollback fuse
 	PlutonCapability Point = "pluton.capability" // a capability file's device-ID binding
 	RTFirewall       Point = "rtcore.firewall"   // a real-time core's compartment (firewall) check of one access
+	SecmonPeripheral Point = "secmon.peripheral" // the Security Monitor's check that a peripheral block is free for a compartment
 )
 
 // Points lists every Point, for plans and campaigns that sweep them.
-var Points = []Point{PlutonSignature, PlutonRollback, PlutonCapability, RTFirewall}
+var Points = []Point{PlutonSignature, PlutonRollback, PlutonCapability, RTFirewall, SecmonPeripheral}
 
 // Effect is what a glitch does to one decision.
 type Effect uint8

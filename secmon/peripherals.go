@@ -73,22 +73,33 @@ func pinsOf(p secmonmsg.Peripheral) ([]int, string, error) {
 }
 
 // acquire claims every pin of a peripheral for its owner, or nothing.
-func (pm *peripheralMap) acquire(p secmonmsg.Peripheral) (uint32, error) {
+// decide is the compartment check's decision point (fault injection): it
+// gets what the check found and returns what the chip acts on.
+func (pm *peripheralMap) acquire(p secmonmsg.Peripheral, decide func(what string, ok bool) bool) (uint32, error) {
 	pins, what, err := pinsOf(p)
 	if err != nil {
 		return secmonmsg.ErrNoSuchDevice, err
 	}
+	var busy error
 	for _, pin := range pins {
 		if c, ok := pm.pins[pin]; ok && !(c.owner == p.Owner && c.cid == p.ComponentID && c.what == what) {
-			return secmonmsg.ErrPeripheralBusy, fmt.Errorf("%s uses GPIO %d, which is already in use by another application (%s of %s on %s)", what, pin, c.what, c.cid, c.owner)
+			busy = fmt.Errorf("%s uses GPIO %d, which is already in use by another application (%s of %s on %s)", what, pin, c.what, c.cid, c.owner)
+			break
 		}
 		blk := pin / gpioBlockSize
 		if o, ok := pm.gpioBlocks[blk]; ok && o != p.Owner {
-			return secmonmsg.ErrPeripheralBusy, fmt.Errorf("%s uses GPIO %d, whose block (GPIO %d–%d) is mapped to %s", what, pin, blk*gpioBlockSize, blk*gpioBlockSize+gpioBlockSize-1, o)
+			busy = fmt.Errorf("%s uses GPIO %d, whose block (GPIO %d–%d) is mapped to %s", what, pin, blk*gpioBlockSize, blk*gpioBlockSize+gpioBlockSize-1, o)
+			break
 		}
 	}
+	if !decide(what, busy == nil) {
+		if busy == nil {
+			busy = fmt.Errorf("%s: the compartment check failed (glitched)", what)
+		}
+		return secmonmsg.ErrPeripheralBusy, busy
+	}
 	for _, pin := range pins {
-		if _, again := pm.pins[pin]; again {
+		if c, again := pm.pins[pin]; again && c.owner == p.Owner && c.cid == p.ComponentID && c.what == what {
 			continue
 		}
 		pm.pins[pin] = claim{p.Owner, p.ComponentID, what}

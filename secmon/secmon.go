@@ -9,6 +9,7 @@ import (
 	"fmt"
 
 	"github.com/sphere-emu/sphere-emu/device/devicemsg"
+	"github.com/sphere-emu/sphere-emu/glitch"
 	"github.com/sphere-emu/sphere-emu/hw"
 	"github.com/sphere-emu/sphere-emu/image"
 	"github.com/sphere-emu/sphere-emu/kernel/kernelmsg"
@@ -34,6 +35,9 @@ type Config struct {
 	Flash  *hw.Flash
 	Bus    *mailbox.Bus
 	Tracer *trace.Tracer
+	// Glitch, if set, may glitch the Security Monitor's compartment checks
+	// (fault injection).
+	Glitch glitch.Injector
 }
 
 // SecurityMonitor is one device's Security Monitor.
@@ -50,6 +54,7 @@ type SecurityMonitor struct {
 	layouts      image.Layouts   // the two locator copies as read at boot, updated by installs
 	staged       []stagedImage   // update images written and verified, not yet installed
 	rtRunning    [2]string       // the component ID each real-time core runs ("" when stopped)
+	glitch       glitch.Injector
 }
 
 // New builds the Security Monitor and opens its mailbox endpoint.
@@ -59,6 +64,7 @@ func New(c Config) *SecurityMonitor {
 		ep:          c.Bus.Open(mailbox.Secmon, 0),
 		tr:          c.Tracer,
 		peripherals: newPeripheralMap(),
+		glitch:      c.Glitch,
 	}
 }
 

@@ -3,6 +3,7 @@ package secmon
 import (
 	"fmt"
 
+	"github.com/sphere-emu/sphere-emu/glitch"
 	"github.com/sphere-emu/sphere-emu/image"
 	"github.com/sphere-emu/sphere-emu/mailbox"
 	"github.com/sphere-emu/sphere-emu/secmon/secmonmsg"
@@ -128,7 +129,18 @@ func (s *SecurityMonitor) servePeripheral(m mailbox.Message) {
 		_ = s.ep.Reply(m, nil)
 		return
 	}
-	if code, err := s.peripherals.acquire(p); err != nil {
+	decide := func(what string, ok bool) bool {
+		detail := what + " for " + p.Owner.String()
+		e := s.glitch.At(glitch.SecmonPeripheral, detail)
+		if e == glitch.None {
+			return ok
+		}
+		acted := e.Passes(ok)
+		s.tr.Emit(trace.Secmon, "glitch.apply", trace.Str("point", string(glitch.SecmonPeripheral)), trace.Str("effect", e.String()),
+			trace.Str("detail", detail), trace.Bool("found_ok", ok), trace.Bool("acted_ok", acted))
+		return acted
+	}
+	if code, err := s.peripherals.acquire(p, decide); err != nil {
 		s.reject(m, code, err.Error())
 		return
 	}
