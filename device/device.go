@@ -53,6 +53,9 @@ type Config struct {
 	StateDir string
 	// Cache is a wazero compilation cache shared between devices (may be nil).
 	Cache wazero.CompilationCache
+	// Shared, if set, is state this device shares with others of the
+	// process (a campaign's runs): see Shared. Its cache replaces Cache.
+	Shared *Shared
 	// Sinks receive the trace.
 	Sinks []trace.Sink
 	// OnFirstInstruction is called just before the app's first instruction.
@@ -159,6 +162,9 @@ func New(cfg Config) (*Device, error) {
 			return nil, err
 		}
 	}
+	if cfg.Shared != nil {
+		cfg.Cache = cfg.Shared.cache
+	}
 	s := sim.New(cfg.Seed)
 	tr := trace.New(s.Now, cfg.Sinks...)
 	d := &Device{sim: s, tr: tr, flash: flash, fuses: fuses, cfg: cfg}
@@ -213,7 +219,11 @@ func New(cfg Config) (*Device, error) {
 func (d *Device) start() {
 	cfg := d.cfg
 	d.ep = d.bus.Open(mailbox.Device, 0)
-	d.pluton = pluton.New(pluton.Config{Fuses: d.fuses, Flash: d.flash, Bus: d.bus, Tracer: d.tr, Glitch: d.glitchAt})
+	var sigs *image.SignatureMemo
+	if cfg.Shared != nil {
+		sigs = cfg.Shared.sigs
+	}
+	d.pluton = pluton.New(pluton.Config{Fuses: d.fuses, Flash: d.flash, Bus: d.bus, Tracer: d.tr, Glitch: d.glitchAt, Signatures: sigs})
 	d.secmon = secmon.New(secmon.Config{Flash: d.flash, Bus: d.bus, Tracer: d.tr})
 	// The real-time cores and their links to the A7, reset at every boot.
 	var links [2]kernel.RTLink
@@ -250,7 +260,11 @@ func (d *Device) start() {
 		links[core] = kernel.RTLink{Mailbox: mb, Shared: shared}
 	}
 	d.kernel = kernel.New(kernel.Config{Bus: d.bus, Tracer: d.tr, Board: d.board, Storage: d.storage, RestartApps: cfg.RestartApps, RT: links, Service: d.link, Net: cfg.Net, Gateway: cfg.Gateway})
-	d.appcore = appcore.New(appcore.Config{Bus: d.bus, Tracer: d.tr, Cache: cfg.Cache, RunawayLimit: cfg.RunawayLimit, AppFault: d.appFaultAt, OnFirstInstruction: func() {
+	var pool *appcore.Pool
+	if cfg.Shared != nil {
+		pool = cfg.Shared.apps
+	}
+	d.appcore = appcore.New(appcore.Config{Bus: d.bus, Tracer: d.tr, Cache: cfg.Cache, Pool: pool, RunawayLimit: cfg.RunawayLimit, AppFault: d.appFaultAt, OnFirstInstruction: func() {
 		d.result.AppStarted = true
 		if cfg.OnFirstInstruction != nil {
 			cfg.OnFirstInstruction()

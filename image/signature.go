@@ -42,6 +42,12 @@ func Thumbprint(pub *ecdsa.PublicKey) [20]byte {
 // an error wrapping ErrThumbprintMismatch, ErrBadSignature or
 // ErrUnsupportedSigningType on failure.
 func (p *Package) VerifySignature(pub *ecdsa.PublicKey) error {
+	return p.VerifySignatureMemo(pub, nil)
+}
+
+// VerifySignatureMemo is VerifySignature with the ECDSA arithmetic's
+// outcome looked up in, and added to, memo (nil: none); see SignatureMemo.
+func (p *Package) VerifySignatureMemo(pub *ecdsa.PublicKey, memo *SignatureMemo) error {
 	if p == nil {
 		return errors.New("image: verify: nil package")
 	}
@@ -58,10 +64,7 @@ func (p *Package) VerifySignature(pub *ecdsa.PublicKey) error {
 	if tp := Thumbprint(pub); tp != sg.Thumbprint {
 		return fmt.Errorf("%w: package names %X, key is %X", ErrThumbprintMismatch, sg.Thumbprint, tp)
 	}
-	digest := p.Digest()
-	r := new(big.Int).SetBytes(p.Signature[:32])
-	s := new(big.Int).SetBytes(p.Signature[32:])
-	if !ecdsa.Verify(pub, digest[:], r, s) {
+	if !memo.verify(pub, p.Digest(), p.Signature) {
 		return ErrBadSignature
 	}
 	return nil

@@ -16,8 +16,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tetratelabs/wazero"
-
 	"github.com/sphere-emu/sphere-emu/device"
 	"github.com/sphere-emu/sphere-emu/fault"
 	"github.com/sphere-emu/sphere-emu/glitch"
@@ -141,9 +139,9 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 	if jobs <= 0 {
 		jobs = runtime.GOMAXPROCS(0)
 	}
-	cache := wazero.NewCompilationCache()
-	defer cache.Close(context.Background())
-	golden, decisions, err := c.golden(cache)
+	shared := device.NewShared(nil)
+	defer shared.Close()
+	golden, decisions, err := c.golden(shared)
 	if err != nil {
 		return nil, err
 	}
@@ -168,7 +166,7 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				results[i] = c.runCase(cache, golden, cases[i])
+				results[i] = c.runCase(shared, golden, cases[i])
 				mu.Lock()
 				done++
 				if c.Progress != nil {
@@ -211,7 +209,7 @@ type decision struct {
 }
 
 // golden runs the image without faults and records what sweeps enumerate.
-func (c Config) golden(cache wazero.CompilationCache) (Observation, []decision, error) {
+func (c Config) golden(shared *device.Shared) (Observation, []decision, error) {
 	var decisions []decision
 	seen := map[string]int{}
 	count := func(p glitch.Point, detail string) glitch.Effect {
@@ -220,7 +218,7 @@ func (c Config) golden(cache wazero.CompilationCache) (Observation, []decision, 
 		seen[key]++
 		return glitch.None
 	}
-	obs, _, _, err := c.run(cache, nil, count, nil)
+	obs, _, _, err := c.run(shared, nil, count, nil)
 	if err != nil {
 		return obs, nil, fmt.Errorf("campaign: golden run: %w", err)
 	}
@@ -232,9 +230,9 @@ func (c Config) golden(cache wazero.CompilationCache) (Observation, []decision, 
 
 // run runs one device with a plan (nil: none) and reports what it showed;
 // check, if set, is the invariant checker's verdict.
-func (c Config) run(cache wazero.CompilationCache, plan *fault.Plan, g glitch.Injector, from *device.Snapshot) (Observation, []string, *device.Snapshot, error) {
+func (c Config) run(shared *device.Shared, plan *fault.Plan, g glitch.Injector, from *device.Snapshot) (Observation, []string, *device.Snapshot, error) {
 	rec := &observer{}
-	cfg := device.Config{Image: c.Image, Seed: c.Seed, DeviceSeed: 1, Cache: cache, Sinks: []trace.Sink{rec},
+	cfg := device.Config{Image: c.Image, Seed: c.Seed, DeviceSeed: 1, Shared: shared, Sinks: []trace.Sink{rec},
 		RestartApps: true, Faults: plan, Glitch: g, From: from}
 	dev, err := device.New(cfg)
 	if err != nil {
@@ -396,9 +394,9 @@ func (c Config) region() (uint32, uint32, error) {
 }
 
 // runCase runs one case and classifies it.
-func (c Config) runCase(cache wazero.CompilationCache, golden Observation, cs Case) Result {
+func (c Config) runCase(shared *device.Shared, golden Observation, cs Case) Result {
 	r := Result{Case: cs}
-	obs, violations, snap, err := c.run(cache, cs.Plan, nil, nil)
+	obs, violations, snap, err := c.run(shared, cs.Plan, nil, nil)
 	r.Violations = violations
 	switch {
 	case err != nil:
@@ -409,7 +407,7 @@ func (c Config) runCase(cache wazero.CompilationCache, golden Observation, cs Ca
 		r.Outcome, r.Detail = SecurityViolation, violations[0]
 	case obs.Halted || !obs.AppStarted:
 		// Power the device on again, faults gone: does it still boot?
-		again, _, _, err := (Config{Image: c.Image, Seed: c.Seed, Duration: c.Duration}).run(cache, nil, nil, snap)
+		again, _, _, err := (Config{Image: c.Image, Seed: c.Seed, Duration: c.Duration}).run(shared, nil, nil, snap)
 		switch {
 		case err != nil:
 			r.Outcome, r.Detail = EmulatorError, err.Error()
