@@ -112,6 +112,7 @@ type Checker struct {
 
 	secrets  map[string]string // secret value → name
 	needles  []needle
+	finder   needleFinder
 	prevTap  mailbox.Tap
 	reported map[string]bool // dedupe keys
 }
@@ -559,24 +560,25 @@ func (c *Checker) refreshSecrets() {
 		for at := 0; at < len(v); at += needleLen {
 			at := min(at, len(v)-needleLen)
 			part := v[at : at+needleLen]
-			c.needles = append(c.needles, needle{name: name, at: at, b: slices.Clone(part)},
-				needle{name: name, at: at, b: []byte(hex.EncodeToString(part)), hex: true})
+			for _, n := range []needle{{name: name, at: at, b: slices.Clone(part)},
+				{name: name, at: at, b: []byte(hex.EncodeToString(part)), hex: true}} {
+				c.finder.add(n.b, len(c.needles))
+				c.needles = append(c.needles, n)
+			}
 		}
 	}
 }
 
 // scan searches bytes for any part of a secret.
 func (c *Checker) scan(b []byte, where, key string) {
-	for _, n := range c.needles {
-		if i := bytes.Index(b, n.b); i >= 0 {
-			form := "raw"
-			if n.hex {
-				form = "as hex"
-			}
-			ev := Evidence{Where: fmt.Sprintf("%s offset %d", where, i), Bytes: slices.Clone(b)}
-			c.report("leak "+n.name+" "+key, SecretLeak, fmt.Sprintf("bytes %d–%d of the %s (%s) appeared in %s at offset %d", n.at, n.at+needleLen-1, n.name, form, where, i), ev)
-			return
+	if k, i := find(&c.finder, c.needles, b); k >= 0 {
+		n := c.needles[k]
+		form := "raw"
+		if n.hex {
+			form = "as hex"
 		}
+		ev := Evidence{Where: fmt.Sprintf("%s offset %d", where, i), Bytes: slices.Clone(b)}
+		c.report("leak "+n.name+" "+key, SecretLeak, fmt.Sprintf("bytes %d–%d of the %s (%s) appeared in %s at offset %d", n.at, n.at+needleLen-1, n.name, form, where, i), ev)
 	}
 }
 
@@ -591,16 +593,14 @@ func (c *Checker) scanEvent(e *trace.Event) {
 		if !ok || len(s) < needleLen {
 			continue
 		}
-		for _, n := range c.needles {
-			if strings.Contains(s, string(n.b)) {
-				form := "raw"
-				if n.hex {
-					form = "as hex"
-				}
-				ev := evOf(e)
-				c.report("trace "+n.name+" "+e.Ev+"."+f.Key, SecretLeak, fmt.Sprintf("bytes %d–%d of the %s (%s) appeared in the trace: %s field %s", n.at, n.at+needleLen-1, n.name, form, e.Ev, f.Key), ev)
-				break
+		if k, _ := find(&c.finder, c.needles, s); k >= 0 {
+			n := c.needles[k]
+			form := "raw"
+			if n.hex {
+				form = "as hex"
 			}
+			ev := evOf(e)
+			c.report("trace "+n.name+" "+e.Ev+"."+f.Key, SecretLeak, fmt.Sprintf("bytes %d–%d of the %s (%s) appeared in the trace: %s field %s", n.at, n.at+needleLen-1, n.name, form, e.Ev, f.Key), ev)
 		}
 	}
 }
