@@ -102,7 +102,8 @@ func (a *Appcore) runApp(req appcoremsg.StartApp) kernelmsg.AppExited {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
-	wasm, err := a.cfg.Pool.instrument(req.Wasm)
+	key := a.cfg.Pool.key(req.Wasm)
+	wasm, err := a.cfg.Pool.instrument(key, req.Wasm)
 	if err != nil {
 		return a.loadFailed("meter", err)
 	}
@@ -114,7 +115,7 @@ func (a *Appcore) runApp(req appcoremsg.StartApp) kernelmsg.AppExited {
 	g := sl.g
 	*g = guest{a: a, ctx: ctx, args: append([]string{req.Name}, req.Args...)}
 	g.meter.g = g
-	cm, err := sl.compile(ctx, req.Wasm, wasm)
+	cm, err := sl.compile(ctx, key, req.Wasm, wasm)
 	if err != nil {
 		return a.loadFailed("compile", err)
 	}

@@ -31,7 +31,7 @@ type Pool struct {
 	mu     sync.Mutex
 	free   []*slot
 	all    []*slot
-	meter  map[[32]byte]*metered
+	meter  map[moduleKey]*metered
 	closed bool
 }
 
@@ -52,7 +52,7 @@ const (
 // NewPool returns a pool whose runtimes compile through cache (nil: a
 // private in-memory cache).
 func NewPool(cache wazero.CompilationCache) *Pool {
-	return &Pool{cache: cache, meter: map[[32]byte]*metered{}}
+	return &Pool{cache: cache, meter: map[moduleKey]*metered{}}
 }
 
 // Close closes every runtime of the pool; runtimes in use are closed when
@@ -68,12 +68,24 @@ func (p *Pool) Close() error {
 	return nil
 }
 
+// moduleKey is the memos' key of a module: its SHA-256 (the bytes are
+// compared too on a hit).
+type moduleKey [32]byte
+
+// key returns the memos' key of wasm (the zero key without a pool, which
+// memoizes nothing).
+func (p *Pool) key(wasm []byte) moduleKey {
+	if p == nil {
+		return moduleKey{}
+	}
+	return sha256.Sum256(wasm)
+}
+
 // instrument adds the fuel counter to a module, memoized by its bytes.
-func (p *Pool) instrument(wasm []byte) ([]byte, error) {
+func (p *Pool) instrument(key moduleKey, wasm []byte) ([]byte, error) {
 	if p == nil {
 		return instrument(wasm)
 	}
-	key := sha256.Sum256(wasm)
 	p.mu.Lock()
 	m, ok := p.meter[key]
 	p.mu.Unlock()
@@ -140,7 +152,7 @@ type slot struct {
 	rt       wazero.Runtime
 	g        *guest
 	host     []wazero.CompiledModule
-	compiled map[[32]byte]*compiled
+	compiled map[moduleKey]*compiled
 	pooled   bool
 	// step and err say which host module failed to load, if one did.
 	step string
@@ -160,7 +172,7 @@ func newSlot(ctx context.Context, cache wazero.CompilationCache) (*slot, error) 
 	if cache != nil {
 		rc = rc.WithCompilationCache(cache)
 	}
-	s := &slot{rt: wazero.NewRuntimeWithConfig(ctx, rc), g: &guest{}, compiled: map[[32]byte]*compiled{}}
+	s := &slot{rt: wazero.NewRuntimeWithConfig(ctx, rc), g: &guest{}, compiled: map[moduleKey]*compiled{}}
 	for _, h := range []struct {
 		step string
 		b    wazero.HostModuleBuilder
@@ -185,8 +197,7 @@ func newSlot(ctx context.Context, cache wazero.CompilationCache) (*slot, error) 
 
 // compile returns the compiled app module for wasm (instrumented; src is
 // what the kernel sent, the memo's key).
-func (s *slot) compile(ctx context.Context, src, wasm []byte) (wazero.CompiledModule, error) {
-	key := sha256.Sum256(src)
+func (s *slot) compile(ctx context.Context, key moduleKey, src, wasm []byte) (wazero.CompiledModule, error) {
 	if c, ok := s.compiled[key]; ok && bytes.Equal(c.src, src) {
 		return c.cm, nil
 	}

@@ -125,6 +125,7 @@ type Device struct {
 	cfg       Config
 	result    Result
 	closed    bool
+	starts    uint32 // calls of start: power-ons and resets
 }
 
 // TestRootKeyHash returns the SHA-256 of the public test platform key's
@@ -218,12 +219,16 @@ func New(cfg Config) (*Device, error) {
 // storage and the board (the world around the chip) carry over.
 func (d *Device) start() {
 	cfg := d.cfg
+	d.starts++
 	d.ep = d.bus.Open(mailbox.Device, 0)
-	var sigs *image.SignatureMemo
+	var (
+		sigs *image.SignatureMemo
+		keys *pluton.KeyMemo
+	)
 	if cfg.Shared != nil {
-		sigs = cfg.Shared.sigs
+		sigs, keys = cfg.Shared.sigs, cfg.Shared.keys
 	}
-	d.pluton = pluton.New(pluton.Config{Fuses: d.fuses, Flash: d.flash, Bus: d.bus, Tracer: d.tr, Glitch: d.glitchAt, Signatures: sigs})
+	d.pluton = pluton.New(pluton.Config{Fuses: d.fuses, Flash: d.flash, Bus: d.bus, Tracer: d.tr, Glitch: d.glitchAt, Signatures: sigs, Keys: keys})
 	d.secmon = secmon.New(secmon.Config{Flash: d.flash, Bus: d.bus, Tracer: d.tr})
 	// The real-time cores and their links to the A7, reset at every boot.
 	var links [2]kernel.RTLink

@@ -7,6 +7,7 @@ import (
 
 	"github.com/sphere-emu/sphere-emu/appcore"
 	"github.com/sphere-emu/sphere-emu/image"
+	"github.com/sphere-emu/sphere-emu/pluton"
 )
 
 // Shared is work that many devices of one process — the runs of a fault
@@ -23,7 +24,10 @@ import (
 //   - the outcome of Pluton's ECDSA P-256 signature arithmetic
 //     (image.SignatureMemo), keyed by public key, digest and signature:
 //     Pluton still reads, hashes, checks and decides every image, and a
-//     glitch still acts on that decision.
+//     glitch still acts on that decision;
+//   - the public points of the key pairs Pluton derives (pluton.KeyMemo),
+//     keyed by the derived scalar: every device still derives every
+//     secret and key itself.
 //
 // A Shared is safe for concurrent use by devices on several goroutines.
 type Shared struct {
@@ -31,6 +35,7 @@ type Shared struct {
 	ownCache bool
 	apps     *appcore.Pool
 	sigs     *image.SignatureMemo
+	keys     *pluton.KeyMemo
 }
 
 // NewShared returns state for devices to share. cache, if not nil, is the
@@ -43,6 +48,7 @@ func NewShared(cache wazero.CompilationCache) *Shared {
 	}
 	s.apps = appcore.NewPool(s.cache)
 	s.sigs = image.NewSignatureMemo()
+	s.keys = pluton.NewKeyMemo()
 	return s
 }
 

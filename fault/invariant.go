@@ -89,6 +89,15 @@ type CheckerAccess interface {
 	MutableStorageForChecker(cid string) ([]byte, bool)
 }
 
+// secretsVersioner is what a CheckerAccess may add so that the checker
+// asks for the secrets only when there may be new ones
+// (*device.Device implements it).
+type secretsVersioner interface {
+	// SecretsVersionForChecker changes whenever SecretsForChecker may
+	// return a secret it did not return before.
+	SecretsVersionForChecker() uint64
+}
+
 // ViolationEvent is the trace event of each violation (dom "fault").
 const ViolationEvent = "fault.violation"
 
@@ -110,11 +119,15 @@ type Checker struct {
 	images   map[string][]byte // package bytes sent to Pluton, by measurement
 	storage  map[string][]ack  // acknowledged mutable-storage states, by cid
 
-	secrets  map[string]string // secret value → name
-	needles  []needle
-	finder   needleFinder
-	prevTap  mailbox.Tap
-	reported map[string]bool // dedupe keys
+	secrets map[string]string // secret value → name
+	// secretsVersion is the target's SecretsVersionForChecker at the last
+	// refresh (when it has one and haveVersion).
+	secretsVersion uint64
+	haveVersion    bool
+	needles        []needle
+	finder         needleFinder
+	prevTap        mailbox.Tap
+	reported       map[string]bool // dedupe keys
 }
 
 // bootState is what the checker knows of the current boot.
@@ -546,6 +559,13 @@ func (c *Checker) launched(cid string, wasm []byte, where string, msg []byte) {
 func (c *Checker) refreshSecrets() {
 	if c.access == nil {
 		return
+	}
+	if v, ok := c.access.(secretsVersioner); ok {
+		ver := v.SecretsVersionForChecker()
+		if c.haveVersion && ver == c.secretsVersion {
+			return // nothing new since the last refresh
+		}
+		c.secretsVersion, c.haveVersion = ver, true
 	}
 	s := c.access.SecretsForChecker()
 	for _, name := range slices.Sorted(maps.Keys(s)) {

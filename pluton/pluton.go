@@ -55,6 +55,9 @@ type Config struct {
 	// across devices (image.SignatureMemo): every check is still made and
 	// decided here; only the same curve computation is not repeated.
 	Signatures *image.SignatureMemo
+	// Keys, if set, memoizes the public half of the key pairs Pluton
+	// derives, across devices (KeyMemo); every derivation is still made.
+	Keys *KeyMemo
 }
 
 // Pluton is the security subsystem of one device.
@@ -84,15 +87,19 @@ type Pluton struct {
 	capabilities []uint16
 	glitch       glitch.Injector
 	signatures   *image.SignatureMemo
-	rng          interface{ Read([]byte) (int, error) }
+	keys         *KeyMemo
+	// secretsVersion counts the secrets Pluton added after New (layers,
+	// client keys): SecretsVersionForChecker.
+	secretsVersion uint64
+	rng            interface{ Read([]byte) (int, error) }
 }
 
 // New builds Pluton and opens its mailbox endpoint.
 func New(c Config) *Pluton {
-	p := &Pluton{fuses: c.Fuses, flash: c.Flash, tr: c.Tracer, glitch: c.Glitch, signatures: c.Signatures}
+	p := &Pluton{fuses: c.Fuses, flash: c.Flash, tr: c.Tracer, glitch: c.Glitch, signatures: c.Signatures, keys: c.Keys}
 	p.ep = c.Bus.Open(mailbox.Pluton, 0)
-	p.identity = deriveKey(p.fuses.uds[:], "sphere-emu/pluton/identity")
-	p.general = deriveKey(p.fuses.uds[:], "sphere-emu/pluton/general")
+	p.identity = deriveKey(p.keys, p.fuses.uds[:], "sphere-emu/pluton/identity")
+	p.general = deriveKey(p.keys, p.fuses.uds[:], "sphere-emu/pluton/general")
 	return p
 }
 
@@ -458,8 +465,9 @@ func (p *Pluton) derive(stage string, m [32]byte) {
 	if n := len(p.layers); n > 0 {
 		cdi = p.layers[n-1].cdi
 	}
-	l := nextLayer(cdi, stage, m)
+	l := nextLayer(p.keys, cdi, stage, m)
 	p.layers = append(p.layers, l)
+	p.secretsVersion++
 	id := layerID(l.key)
 	if leak := p.testOnlyTraceLeak(); leak != "" {
 		p.tr.Emit(trace.Pluton, "dice.derive", trace.Str("stage", stage), trace.Str("layer_id", hex.EncodeToString(id[:])), trace.Str("debug", leak))

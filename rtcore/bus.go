@@ -267,6 +267,9 @@ func (c *Core) physCopy(m api.Module, addr, ptr, n uint32, write bool) {
 			copy(buf, tcm)
 		}
 	case addr >= SYSRAMBase && uint64(addr)+uint64(n) <= SYSRAMBase+SYSRAMSize:
+		if c.sysram == nil {
+			c.sysram = make([]byte, SYSRAMSize) // allocated at first use: it reads as zeros until then
+		}
 		if write {
 			copy(c.sysram[addr-SYSRAMBase:], buf)
 		} else {

@@ -107,7 +107,7 @@ type Core struct {
 	ep     *mailbox.Endpoint
 	tr     *trace.Tracer
 	proc   *sim.Proc
-	sysram []byte
+	sysram []byte // SYSRAMSize bytes, allocated at first access (nil reads as zeros)
 
 	// The running app.
 	app        *rtcoremsg.Start
@@ -132,7 +132,7 @@ func New(c Config) *Core {
 	if c.Core == 1 {
 		addr = mailbox.RTCore1
 	}
-	core := &Core{cfg: c, addr: addr, dom: addr.String(), ep: c.Bus.Open(addr, 0), tr: c.Tracer, sysram: make([]byte, SYSRAMSize)}
+	core := &Core{cfg: c, addr: addr, dom: addr.String(), ep: c.Bus.Open(addr, 0), tr: c.Tracer}
 	for n, line := range c.IRQLines {
 		if n >= 0 && n < numIRQs {
 			core.lines[n] = line
