@@ -296,18 +296,13 @@ func (o *observer) Event(e *trace.Event) {
 
 func (o *observer) appStartedLastBoot() bool { return o.started && o.lastStart >= o.lastReset }
 
-// cases builds the sweep's cases from the golden run.
+// cases builds the sweep's cases from the golden run. With Sample, only
+// the sampled cases' plans are built.
 func (c Config) cases(golden Observation, decisions []decision) ([]Case, error) {
-	var plans []struct {
-		plan *fault.Plan
-		what string
-	}
-	add := func(what string, f fault.Fault) {
-		plans = append(plans, struct {
-			plan *fault.Plan
-			what string
-		}{&fault.Plan{Faults: []fault.Fault{f}}, what})
-	}
+	var (
+		n    int
+		plan func(i int) (fault.Fault, string) // case i's one fault and what it does
+	)
 	zero := fault.Duration(0)
 	switch c.Sweep {
 	case SweepPowerCut:
@@ -315,46 +310,50 @@ func (c Config) cases(golden Observation, decisions []decision) ([]Case, error) 
 			return nil, errors.New("campaign: the golden run performs no flash operation to cut (give it an update to install)")
 		}
 		off := fault.Duration(10 * sim.Millisecond)
-		for i := uint64(1); i <= golden.FlashOps; i++ {
-			add(fmt.Sprintf("power cut at flash operation %d of %d", i, golden.FlashOps),
-				fault.Fault{Trigger: fault.Trigger{At: &zero}, Action: fault.Action{Power: &fault.PowerAction{FlashOp: i, OffFor: &off}}})
+		n = int(golden.FlashOps)
+		plan = func(i int) (fault.Fault, string) {
+			op := uint64(i) + 1
+			return fault.Fault{Trigger: fault.Trigger{At: &zero}, Action: fault.Action{Power: &fault.PowerAction{FlashOp: op, OffFor: &off}}},
+				fmt.Sprintf("power cut at flash operation %d of %d", op, golden.FlashOps)
 		}
 	case SweepGlitch:
-		for _, d := range decisions {
-			add(fmt.Sprintf("invert %s %s (occurrence %d)", d.point, d.detail, d.nth+1),
-				fault.Fault{Trigger: fault.Trigger{At: &zero}, Action: fault.Action{Glitch: &fault.GlitchAction{
-					Point: string(d.point), Effect: "invert", Detail: d.detail, After: d.nth}}})
+		n = len(decisions)
+		plan = func(i int) (fault.Fault, string) {
+			d := decisions[i]
+			return fault.Fault{Trigger: fault.Trigger{At: &zero}, Action: fault.Action{Glitch: &fault.GlitchAction{
+					Point: string(d.point), Effect: "invert", Detail: d.detail, After: d.nth}}},
+				fmt.Sprintf("invert %s %s (occurrence %d)", d.point, d.detail, d.nth+1)
 		}
 	case SweepMessage:
-		for i := 0; i < golden.Messages; i++ {
+		n = golden.Messages
+		plan = func(i int) (fault.Fault, string) {
 			tr := fault.Trigger{At: &zero}
 			if i > 0 {
 				tr = fault.Trigger{On: &fault.EventFilter{Event: "mbox.send", Nth: i}}
 			}
-			add(fmt.Sprintf("flip a bit of mailbox message %d of %d", i+1, golden.Messages),
-				fault.Fault{Trigger: tr, Action: fault.Action{Message: &fault.MessageAction{Op: fault.MsgFlip}}})
+			return fault.Fault{Trigger: tr, Action: fault.Action{Message: &fault.MessageAction{Op: fault.MsgFlip}}},
+				fmt.Sprintf("flip a bit of mailbox message %d of %d", i+1, golden.Messages)
 		}
 	case SweepBitFlip:
-		start, n, err := c.region()
+		start, size, err := c.region()
 		if err != nil {
 			return nil, err
 		}
-		for off := start; off < start+n; off++ {
-			for bit := 0; bit < 8; bit++ {
-				b := bit
-				add(fmt.Sprintf("toggle bit %d of flash byte %#x", bit, off),
-					fault.Fault{Trigger: fault.Trigger{At: &zero}, Action: fault.Action{Flash: &fault.FlashAction{Flip: &fault.BitFlip{
-						Offset: off, Bit: fault.Int(b)}}}})
-			}
+		n = int(size) * 8
+		plan = func(i int) (fault.Fault, string) {
+			off, bit := start+uint32(i/8), i%8
+			return fault.Fault{Trigger: fault.Trigger{At: &zero}, Action: fault.Action{Flash: &fault.FlashAction{Flip: &fault.BitFlip{
+					Offset: off, Bit: fault.Int(bit)}}}},
+				fmt.Sprintf("toggle bit %d of flash byte %#x", bit, off)
 		}
 	default:
 		return nil, fmt.Errorf("campaign: unknown sweep %q (power-cut, glitch, message, bitflip)", c.Sweep)
 	}
-	idx := make([]int, len(plans))
+	idx := make([]int, n)
 	for i := range idx {
 		idx[i] = i
 	}
-	if c.Sample > 0 && c.Sample < len(plans) {
+	if c.Sample > 0 && c.Sample < n {
 		r := rand.New(sim.New(c.Seed).Rand("campaign/sample"))
 		r.Shuffle(len(idx), func(i, j int) { idx[i], idx[j] = idx[j], idx[i] })
 		idx = idx[:c.Sample]
@@ -362,7 +361,8 @@ func (c Config) cases(golden Observation, decisions []decision) ([]Case, error) 
 	}
 	out := make([]Case, 0, len(idx))
 	for _, i := range idx {
-		out = append(out, Case{Index: i, Seed: c.Seed, Plan: plans[i].plan, What: plans[i].what})
+		f, what := plan(i)
+		out = append(out, Case{Index: i, Seed: c.Seed, Plan: &fault.Plan{Faults: []fault.Fault{f}}, What: what})
 	}
 	return out, nil
 }
