@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -26,6 +27,10 @@ func newFaultCmd() *cobra.Command {
 	f.AddCommand(newCampaignCmd())
 	return f
 }
+
+// campaignGCPercent is the Go GC target of `fault campaign` when GOGC is
+// not set (docs/faults.md, "Campaigns").
+const campaignGCPercent = 400
 
 func newCampaignCmd() *cobra.Command {
 	var (
@@ -86,6 +91,12 @@ replays it.`,
 				cfg.Progress = func(done, total int, elapsed time.Duration) {
 					progressBar(errw, done, total, elapsed)
 				}
+			}
+			if os.Getenv("GOGC") == "" {
+				// A campaign allocates a device per run and keeps few:
+				// collecting at 5x the live heap rather than 2x saves a
+				// fifth to a third of its CPU time for a few more MiB.
+				debug.SetGCPercent(campaignGCPercent)
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 			defer stop()
