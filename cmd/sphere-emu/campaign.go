@@ -35,6 +35,7 @@ const campaignGCPercent = 400
 func newCampaignCmd() *cobra.Command {
 	var (
 		sweep, region, updateApp, jsonOut, csvOut, casesDir string
+		cacheDir                                            string
 		forDur, updateAt                                    time.Duration
 		seed                                                uint64
 		sample, jobs                                        int
@@ -70,7 +71,14 @@ replays it.`,
 			if err != nil {
 				return err
 			}
-			cfg := campaign.Config{Image: img, Seed: seed, Duration: forDur.Nanoseconds(), Sweep: sweep, Sample: sample, Jobs: jobs, Check: check}
+			cache, err := openCache(cacheDir)
+			if err != nil {
+				return err
+			}
+			if cache != nil {
+				defer cache.Close(context.Background())
+			}
+			cfg := campaign.Config{Image: img, Seed: seed, Duration: forDur.Nanoseconds(), Sweep: sweep, Sample: sample, Jobs: jobs, Check: check, Cache: cache}
 			if region != "" {
 				r, err := parseRegion(region)
 				if err != nil {
@@ -153,6 +161,7 @@ replays it.`,
 	fl.StringVar(&csvOut, "csv", "", "write one line per case as CSV to `FILE`")
 	fl.StringVar(&casesDir, "cases-dir", "", "write each case's fault plan to `DIR`/case-N.json")
 	fl.BoolVarP(&quiet, "quiet", "q", false, "no progress bar")
+	fl.StringVar(&cacheDir, "cache-dir", "", "wazero compilation cache `DIR` (default: the user cache dir; 'none' disables)")
 	fl.BoolVar(&check, "check", true, "watch every run with the security-invariant checker (docs/faults.md)")
 	return c
 }

@@ -16,6 +16,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tetratelabs/wazero"
+
 	"github.com/sphere-emu/sphere-emu/device"
 	"github.com/sphere-emu/sphere-emu/fault"
 	"github.com/sphere-emu/sphere-emu/glitch"
@@ -70,6 +72,9 @@ type Config struct {
 	Watch func(*device.Device) func() []string
 	// Progress, if set, is called after each case (from one goroutine at a time).
 	Progress func(done, total int, elapsed time.Duration)
+	// Cache, if set, is the wazero compilation cache of the campaign's
+	// runs (e.g. one kept on disk); nil: an in-memory cache of its own.
+	Cache wazero.CompilationCache
 }
 
 // Region is a byte range of a partition (by name, as image.PartitionNames
@@ -139,7 +144,10 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 	if jobs <= 0 {
 		jobs = runtime.GOMAXPROCS(0)
 	}
-	shared := device.NewShared(nil)
+	// Every run shares the immutable work of the others (device.Shared):
+	// compiled modules, warm app runtimes, memoized signature and key
+	// arithmetic. A run's trace is the same as a fresh device's.
+	shared := device.NewShared(c.Cache)
 	defer shared.Close()
 	golden, decisions, err := c.golden(shared)
 	if err != nil {
