@@ -30,7 +30,6 @@ type Pool struct {
 
 	mu     sync.Mutex
 	free   []*slot
-	all    []*slot
 	meter  map[moduleKey]*metered
 	closed bool
 }
@@ -121,12 +120,7 @@ func (p *Pool) get(cache wazero.CompilationCache) (*slot, error) {
 	if err != nil {
 		return s, err // s says which host module failed
 	}
-	if p != nil {
-		s.pooled = true
-		p.mu.Lock()
-		p.all = append(p.all, s)
-		p.mu.Unlock()
-	}
+	s.pooled = p != nil
 	return s, nil
 }
 
