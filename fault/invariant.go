@@ -1,7 +1,6 @@
 package fault
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -545,7 +544,7 @@ func (c *Checker) tap(from, to mailbox.Addr, b []byte) ([]byte, bool) {
 // that were verified.
 func (c *Checker) launched(cid string, wasm []byte, where string, msg []byte) {
 	for _, v := range c.boot.verified {
-		if img, ok := c.images[v.measurement]; ok && bytes.Contains(img, wasm) {
+		if img, ok := c.images[v.measurement]; ok && contains(img, wasm) {
 			return
 		}
 	}

@@ -52,3 +52,33 @@ func TestNeedleFinderMatchesNaiveSearch(t *testing.T) {
 		}
 	}
 }
+
+// TestContainsMatchesBytesContains: contains agrees with bytes.Contains.
+func TestContainsMatchesBytesContains(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for trial := 0; trial < 5000; trial++ {
+		b := make([]byte, r.IntN(300))
+		for i := range b {
+			b[i] = byte(r.IntN(2))
+		}
+		var sub []byte
+		switch r.IntN(3) {
+		case 0: // a piece of b, maybe altered
+			if len(b) > 0 {
+				i := r.IntN(len(b))
+				sub = bytes.Clone(b[i:min(len(b), i+r.IntN(100))])
+				if len(sub) > 0 && r.IntN(2) == 0 {
+					sub[r.IntN(len(sub))] ^= 1
+				}
+			}
+		default:
+			sub = make([]byte, r.IntN(80))
+			for i := range sub {
+				sub[i] = byte(r.IntN(2))
+			}
+		}
+		if got, want := contains(b, sub), bytes.Contains(b, sub); got != want {
+			t.Fatalf("trial %d: contains(%x, %x) = %v, want %v", trial, b, sub, got, want)
+		}
+	}
+}
