@@ -215,8 +215,9 @@ func (s *slot) compile(ctx context.Context, key moduleKey, src, wasm []byte) (wa
 }
 
 // close closes the runtime and releases its compiled modules from the
-// compilation cache (a host module is never reused: without this a
-// shared cache keeps every one it ever compiled).
+// compilation cache: the host modules are compiled explicitly (Compile,
+// then InstantiateModule), so closing the runtime does not release them
+// as it does a module a builder's Instantiate compiled.
 func (s *slot) close() {
 	ctx := context.Background()
 	_ = s.rt.Close(ctx)
