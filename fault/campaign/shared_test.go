@@ -48,18 +48,21 @@ func traceRun(t *testing.T, cfg campaign.Config, plan *fault.Plan, shared *devic
 // other runs warmed it, traces every case of every sweep byte for byte as
 // a fresh device that shares nothing.
 func TestSharedStateIsInvisible(t *testing.T) {
-	blink := readImage(t, "blink.bin")
+	blink, intercore := readImage(t, "blink.bin"), readImage(t, "intercore.bin")
 	sweeps := []campaign.Config{
-		{Sweep: campaign.SweepPowerCut, Duration: 6 * sim.Second, Update: appV2(t), UpdateAt: 2 * sim.Second, Sample: 5},
-		{Sweep: campaign.SweepGlitch, Duration: 2 * sim.Second, Sample: 6},
-		{Sweep: campaign.SweepMessage, Duration: 2 * sim.Second, Sample: 8},
-		{Sweep: campaign.SweepBitFlip, Duration: 1 * sim.Second, BitFlip: campaign.Region{Partition: "kernel"}, Sample: 3},
-		{Sweep: campaign.SweepBitFlip, Duration: 2 * sim.Second, BitFlip: campaign.Region{Partition: "app0"}, Sample: 6},
+		{Image: blink, Sweep: campaign.SweepPowerCut, Duration: 6 * sim.Second, Update: appV2(t), UpdateAt: 2 * sim.Second, Sample: 5},
+		{Image: blink, Sweep: campaign.SweepGlitch, Duration: 2 * sim.Second, Sample: 6},
+		{Image: blink, Sweep: campaign.SweepMessage, Duration: 2 * sim.Second, Sample: 8},
+		{Image: blink, Sweep: campaign.SweepBitFlip, Duration: 1 * sim.Second, BitFlip: campaign.Region{Partition: "kernel"}, Sample: 3},
+		{Image: blink, Sweep: campaign.SweepBitFlip, Duration: 2 * sim.Second, BitFlip: campaign.Region{Partition: "app0"}, Sample: 6},
+		// A high-level and a real-time app talking over the intercore mailbox.
+		{Image: intercore, Sweep: campaign.SweepMessage, Duration: 2 * sim.Second, Sample: 8},
+		{Image: intercore, Sweep: campaign.SweepGlitch, Duration: 2 * sim.Second, Sample: 4},
 	}
 	shared := device.NewShared(nil)
 	defer shared.Close()
 	for _, cfg := range sweeps {
-		cfg.Image, cfg.Seed, cfg.Jobs = blink, 1, 2
+		cfg.Seed, cfg.Jobs = 1, 2
 		r, err := campaign.Run(context.Background(), cfg)
 		require.NoError(t, err)
 		require.NotEmpty(t, r.Results)
