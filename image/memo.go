@@ -7,7 +7,7 @@ import (
 )
 
 // SignatureMemo remembers the outcome of ECDSA P-256 signature
-// verifications, so that devices of one process (the runs of a fault
+// verifications (and the thumbprints of the keys, a pure function of each), so that devices of one process (the runs of a fault
 // campaign, which boot the same image thousands of times) do not redo the
 // same curve arithmetic. The outcome of a verification is a pure function
 // of (public key, digest, signature), and the memo is keyed by all three,
@@ -21,6 +21,7 @@ import (
 type SignatureMemo struct {
 	mu sync.Mutex
 	m  map[sigKey]bool
+	tp map[[64]byte][20]byte // Thumbprint by X‖Y
 }
 
 type sigKey struct {
@@ -33,10 +34,34 @@ type sigKey struct {
 const maxSignatureMemo = 4096
 
 // NewSignatureMemo returns an empty memo.
-func NewSignatureMemo() *SignatureMemo { return &SignatureMemo{m: map[sigKey]bool{}} }
+func NewSignatureMemo() *SignatureMemo {
+	return &SignatureMemo{m: map[sigKey]bool{}, tp: map[[64]byte][20]byte{}}
+}
 
-// verify reports whether sig (r‖s) is pub's signature of digest.
-func (m *SignatureMemo) verify(pub *ecdsa.PublicKey, digest [32]byte, sig [SignatureSize]byte) bool {
+// thumbprint returns Thumbprint(pub); xy is pub's X‖Y (pub is valid).
+func (m *SignatureMemo) thumbprint(pub *ecdsa.PublicKey, xy [64]byte) [20]byte {
+	if m == nil {
+		return Thumbprint(pub)
+	}
+	m.mu.Lock()
+	tp, ok := m.tp[xy]
+	m.mu.Unlock()
+	if ok {
+		return tp
+	}
+	tp = Thumbprint(pub)
+	m.mu.Lock()
+	if len(m.tp) >= maxSignatureMemo {
+		clear(m.tp)
+	}
+	m.tp[xy] = tp
+	m.mu.Unlock()
+	return tp
+}
+
+// verify reports whether sig (r‖s) is pub's signature of digest; xy is
+// pub's X‖Y (pub is valid).
+func (m *SignatureMemo) verify(pub *ecdsa.PublicKey, xy [64]byte, digest [32]byte, sig [SignatureSize]byte) bool {
 	check := func() bool {
 		r := new(big.Int).SetBytes(sig[:32])
 		s := new(big.Int).SetBytes(sig[32:])
@@ -45,7 +70,7 @@ func (m *SignatureMemo) verify(pub *ecdsa.PublicKey, digest [32]byte, sig [Signa
 	if m == nil {
 		return check()
 	}
-	k := sigKey{pub: PublicKeyBytes(pub), digest: digest, sig: sig}
+	k := sigKey{pub: xy, digest: digest, sig: sig}
 	m.mu.Lock()
 	ok, hit := m.m[k]
 	m.mu.Unlock()
