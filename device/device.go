@@ -231,7 +231,13 @@ func (d *Device) start() {
 	d.pluton = pluton.New(pluton.Config{Fuses: d.fuses, Flash: d.flash, Bus: d.bus, Tracer: d.tr, Glitch: d.glitchAt, Signatures: sigs, Keys: keys})
 	d.secmon = secmon.New(secmon.Config{Flash: d.flash, Bus: d.bus, Tracer: d.tr})
 	// The real-time cores and their links to the A7, reset at every boot.
-	var links [2]kernel.RTLink
+	var (
+		links  [2]kernel.RTLink
+		rtPool *rtcore.Pool
+	)
+	if cfg.Shared != nil {
+		rtPool = cfg.Shared.rts
+	}
 	for core := range d.rt {
 		mb := hw.NewMailboxChannel(core, d.tr)
 		gpt := hw.NewGPT(core, d.tr, d.sim.Now, d.sim.Schedule)
@@ -252,7 +258,7 @@ func (d *Device) start() {
 		}
 		c = rtcore.New(rtcore.Config{Core: core, Bus: d.bus, Tracer: d.tr,
 			Mailbox: mb, GPT: gpt, WDT: wdt, UART: hw.NewM4UART(core, d.tr), IO: d.board, Shared: shared,
-			IRQLines: lines, Cache: cfg.Cache, Glitch: d.glitchAt})
+			IRQLines: lines, Cache: cfg.Cache, Pool: rtPool, Glitch: d.glitchAt})
 		mb.OnM4IRQ(c.Interrupt)
 		gpt.OnIRQ(c.Interrupt)
 		wdt.OnExpire(c.WatchdogExpired)

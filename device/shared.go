@@ -8,6 +8,7 @@ import (
 	"github.com/sphere-emu/sphere-emu/appcore"
 	"github.com/sphere-emu/sphere-emu/image"
 	"github.com/sphere-emu/sphere-emu/pluton"
+	"github.com/sphere-emu/sphere-emu/rtcore"
 )
 
 // Shared is work that many devices of one process — the runs of a fault
@@ -18,9 +19,10 @@ import (
 // computing the same answer again is saved.
 //
 //   - a wazero compilation cache (Config.Cache);
-//   - warm WASM runtimes for the high-level app (appcore.Pool): the host
-//     modules compiled once, the app's module instrumented with its fuel
-//     counter and compiled once per runtime, keyed by its exact bytes;
+//   - warm WASM runtimes for the high-level app (appcore.Pool) and the
+//     real-time apps (rtcore.Pool): the host modules compiled once, an
+//     app's module instrumented with its fuel counter and compiled once
+//     per runtime, keyed by its exact bytes;
 //   - the outcome of Pluton's ECDSA P-256 signature arithmetic
 //     (image.SignatureMemo), keyed by public key, digest and signature:
 //     Pluton still reads, hashes, checks and decides every image, and a
@@ -34,6 +36,7 @@ type Shared struct {
 	cache    wazero.CompilationCache
 	ownCache bool
 	apps     *appcore.Pool
+	rts      *rtcore.Pool
 	sigs     *image.SignatureMemo
 	keys     *pluton.KeyMemo
 }
@@ -47,6 +50,7 @@ func NewShared(cache wazero.CompilationCache) *Shared {
 		s.cache, s.ownCache = wazero.NewCompilationCache(), true
 	}
 	s.apps = appcore.NewPool(s.cache)
+	s.rts = rtcore.NewPool(s.cache)
 	s.sigs = image.NewSignatureMemo()
 	s.keys = pluton.NewKeyMemo()
 	return s
@@ -58,6 +62,9 @@ func (s *Shared) Cache() wazero.CompilationCache { return s.cache }
 // Close releases what the devices shared; close their devices first.
 func (s *Shared) Close() error {
 	err := s.apps.Close()
+	if rerr := s.rts.Close(); err == nil {
+		err = rerr
+	}
 	if s.ownCache {
 		if cerr := s.cache.Close(context.Background()); err == nil {
 			err = cerr

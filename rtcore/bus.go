@@ -17,8 +17,9 @@ import (
 // faultExit is the exit code a bus fault ends the guest with.
 const faultExit = 0xB05F
 
-// hostModule defines the `mt3620` imports of docs/rt-abi (sdk/rt).
-func (c *Core) hostModule(rt wazero.Runtime) wazero.HostModuleBuilder {
+// hostModule defines the `mt3620` imports of docs/rt-abi (sdk/rt). The
+// functions act for the core in cell, whose app is the one running.
+func hostModule(rt wazero.Runtime, cell *hostCell) wazero.HostModuleBuilder {
 	b := rt.NewHostModuleBuilder(importModule)
 	i32 := api.ValueTypeI32
 	def := func(name string, params, results int, f api.GoModuleFunc) {
@@ -32,31 +33,37 @@ func (c *Core) hostModule(rt wazero.Runtime) wazero.HostModuleBuilder {
 		b.NewFunctionBuilder().WithGoModuleFunction(f, ps, rs).Export(name)
 	}
 	def("mmio_read32", 1, 1, func(ctx context.Context, m api.Module, st []uint64) {
+		c := cell.c
 		c.enter()
 		defer c.leave()
 		st[0] = uint64(c.read32(api.DecodeU32(st[0])))
 	})
 	def("mmio_write32", 2, 0, func(ctx context.Context, m api.Module, st []uint64) {
+		c := cell.c
 		c.enter()
 		defer c.leave()
 		c.write32(api.DecodeU32(st[0]), api.DecodeU32(st[1]))
 	})
 	def("phys_read", 3, 0, func(ctx context.Context, m api.Module, st []uint64) {
+		c := cell.c
 		c.enter()
 		defer c.leave()
 		c.physCopy(m, api.DecodeU32(st[0]), api.DecodeU32(st[1]), api.DecodeU32(st[2]), false)
 	})
 	def("phys_write", 3, 0, func(ctx context.Context, m api.Module, st []uint64) {
+		c := cell.c
 		c.enter()
 		defer c.leave()
 		c.physCopy(m, api.DecodeU32(st[0]), api.DecodeU32(st[1]), api.DecodeU32(st[2]), true)
 	})
 	def("wfi", 0, 0, func(ctx context.Context, m api.Module, st []uint64) {
+		c := cell.c
 		c.enter()
 		defer c.leave()
 		c.wfi()
 	})
 	def("irq_disable", 0, 1, func(ctx context.Context, m api.Module, st []uint64) {
+		c := cell.c
 		c.enter()
 		defer c.leave()
 		prev := uint64(0)
@@ -67,6 +74,7 @@ func (c *Core) hostModule(rt wazero.Runtime) wazero.HostModuleBuilder {
 		st[0] = prev
 	})
 	def("irq_restore", 1, 0, func(ctx context.Context, m api.Module, st []uint64) {
+		c := cell.c
 		c.enter()
 		defer c.leave()
 		c.masked = api.DecodeU32(st[0]) != 0

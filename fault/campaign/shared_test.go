@@ -49,6 +49,7 @@ func traceRun(t *testing.T, cfg campaign.Config, plan *fault.Plan, shared *devic
 // a fresh device that shares nothing.
 func TestSharedStateIsInvisible(t *testing.T) {
 	blink, intercore := readImage(t, "blink.bin"), readImage(t, "intercore.bin")
+	rtFault, rtRunaway := readImage(t, "rt-fault.bin"), readImage(t, "rt-runaway.bin")
 	sweeps := []campaign.Config{
 		{Image: blink, Sweep: campaign.SweepPowerCut, Duration: 6 * sim.Second, Update: appV2(t), UpdateAt: 2 * sim.Second, Sample: 5},
 		{Image: blink, Sweep: campaign.SweepGlitch, Duration: 2 * sim.Second, Sample: 6},
@@ -58,6 +59,10 @@ func TestSharedStateIsInvisible(t *testing.T) {
 		// A high-level and a real-time app talking over the intercore mailbox.
 		{Image: intercore, Sweep: campaign.SweepMessage, Duration: 2 * sim.Second, Sample: 8},
 		{Image: intercore, Sweep: campaign.SweepGlitch, Duration: 2 * sim.Second, Sample: 4},
+		// Real-time apps that fault, and that run away until the watchdog
+		// resets their core.
+		{Image: rtFault, Sweep: campaign.SweepGlitch, Duration: 3 * sim.Second, Sample: 6},
+		{Image: rtRunaway, Sweep: campaign.SweepMessage, Duration: 3 * sim.Second, Sample: 6},
 	}
 	shared := device.NewShared(nil)
 	defer shared.Close()
