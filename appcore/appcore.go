@@ -32,6 +32,9 @@ type Config struct {
 	Tracer *trace.Tracer
 	// Cache is the wazero compilation cache shared by devices; nil compiles afresh.
 	Cache wazero.CompilationCache
+	// Pool, if set, lends the app core a warm runtime for each app (and
+	// Cache is then the pool's); nil builds a runtime per app.
+	Pool *Pool
 	// RunawayLimit is the virtual time an app may compute without a
 	// syscall before it is killed as a runaway (0 = RunawayLimit).
 	RunawayLimit int64
@@ -90,31 +93,20 @@ func (a *Appcore) runApp(req appcoremsg.StartApp) kernelmsg.AppExited {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
-	// No WithCloseOnContextDone: the fuel counter brings the guest back to
-	// the host at least once per quantum, deterministically.
-	rc := wazero.NewRuntimeConfig().WithMemoryLimitPages(MemoryLimitPages)
-	if a.cfg.Cache != nil {
-		rc = rc.WithCompilationCache(a.cfg.Cache)
-	}
-	rt := wazero.NewRuntimeWithConfig(ctx, rc)
-	defer rt.Close(context.Background())
-
-	g := &guest{a: a, ctx: ctx, args: append([]string{req.Name}, req.Args...)}
-	g.meter.g = g
-	wasm, err := instrument(req.Wasm)
+	key := a.cfg.Pool.key(req.Wasm)
+	wasm, err := a.cfg.Pool.instrument(key, req.Wasm)
 	if err != nil {
 		return a.loadFailed("meter", err)
 	}
-	if _, err := g.fuelModule(rt).Instantiate(ctx); err != nil {
-		return a.loadFailed("fuel host module", err)
+	sl, err := a.cfg.Pool.get(a.cfg.Cache)
+	if err != nil {
+		return a.loadFailed(sl.step, sl.err)
 	}
-	if _, err := g.wasiModule(rt).Instantiate(ctx); err != nil {
-		return a.loadFailed("WASI host module", err)
-	}
-	if _, err := g.hostModule(rt).Instantiate(ctx); err != nil {
-		return a.loadFailed("applibs host module", err)
-	}
-	cm, err := compile(ctx, rt, wasm)
+	defer a.cfg.Pool.put(sl)
+	g := sl.g
+	*g = guest{a: a, ctx: ctx, args: append([]string{req.Name}, req.Args...)}
+	g.meter.g = g
+	cm, err := sl.compile(ctx, key, req.Wasm, wasm)
 	if err != nil {
 		return a.loadFailed("compile", err)
 	}
@@ -124,10 +116,11 @@ func (a *Appcore) runApp(req appcoremsg.StartApp) kernelmsg.AppExited {
 	// The guest's WASI comes from our own host module (wasi.go): clocks,
 	// sleep and randomness are served from virtual time through the kernel.
 	mc := wazero.NewModuleConfig().WithName(req.ComponentID).WithStartFunctions()
-	mod, err := rt.InstantiateModule(ctx, cm, mc)
+	mod, err := sl.rt.InstantiateModule(ctx, cm, mc)
 	if err != nil {
 		return a.loadFailed("instantiate", err)
 	}
+	defer mod.Close(context.Background())
 	g.mod = mod
 	if !g.meter.start(mod) {
 		return a.loadFailed("meter", errors.New("the instrumented module exports no fuel counter"))

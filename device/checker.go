@@ -18,6 +18,13 @@ import (
 // that the checker can search everything outside Pluton for them.
 func (d *Device) SecretsForChecker() map[string][]byte { return d.pluton.SecretsForChecker() }
 
+// SecretsVersionForChecker changes whenever SecretsForChecker may return
+// a secret it did not return before: at every power-on and reset (a new
+// Pluton), and when Pluton derives a layer or a key.
+func (d *Device) SecretsVersionForChecker() uint64 {
+	return uint64(d.starts)<<32 | d.pluton.SecretsVersionForChecker()
+}
+
 // RollbackCounterForChecker returns an anti-rollback fuse counter, named as
 // fuse.burn names it: an image type ("NormalWorldKernel") or "app:<cid>".
 func (d *Device) RollbackCounterForChecker(counter string) (uint32, bool) {

@@ -54,6 +54,9 @@ type Config struct {
 	StateDir string
 	// Cache is a wazero compilation cache shared between devices (may be nil).
 	Cache wazero.CompilationCache
+	// Shared, if set, is state this device shares with others of the
+	// process (a campaign's runs): see Shared. Its cache replaces Cache.
+	Shared *Shared
 	// Sinks receive the trace.
 	Sinks []trace.Sink
 	// OnFirstInstruction is called just before the app's first instruction.
@@ -125,6 +128,7 @@ type Device struct {
 	cfg       Config
 	result    Result
 	closed    bool
+	starts    uint32 // calls of start: power-ons and resets
 }
 
 // TestRootKeyHash returns the SHA-256 of the public test platform key's
@@ -161,6 +165,9 @@ func New(cfg Config) (*Device, error) {
 		if restored, err = loadFlashState(cfg.StateDir, cfg.Image, flash); err != nil {
 			return nil, err
 		}
+	}
+	if cfg.Shared != nil {
+		cfg.Cache = cfg.Shared.cache
 	}
 	s := sim.New(cfg.Seed)
 	tr := trace.New(s.Now, cfg.Sinks...)
@@ -211,11 +218,25 @@ func New(cfg Config) (*Device, error) {
 // storage and the board (the world around the chip) carry over.
 func (d *Device) start() {
 	cfg := d.cfg
+	d.starts++
 	d.ep = d.bus.Open(mailbox.Device, 0)
-	d.pluton = pluton.New(pluton.Config{Fuses: d.fuses, Flash: d.flash, Bus: d.bus, Tracer: d.tr, Glitch: d.glitchAt})
+	var (
+		sigs *image.SignatureMemo
+		keys *pluton.KeyMemo
+	)
+	if cfg.Shared != nil {
+		sigs, keys = cfg.Shared.sigs, cfg.Shared.keys
+	}
+	d.pluton = pluton.New(pluton.Config{Fuses: d.fuses, Flash: d.flash, Bus: d.bus, Tracer: d.tr, Glitch: d.glitchAt, Signatures: sigs, Keys: keys})
 	d.secmon = secmon.New(secmon.Config{Flash: d.flash, Bus: d.bus, Tracer: d.tr, Glitch: d.glitchAt})
 	// The real-time cores and their links to the A7, reset at every boot.
-	var links [2]kernel.RTLink
+	var (
+		links  [2]kernel.RTLink
+		rtPool *rtcore.Pool
+	)
+	if cfg.Shared != nil {
+		rtPool = cfg.Shared.rts
+	}
 	for core := range d.rt {
 		mb := hw.NewMailboxChannel(core, d.tr)
 		gpt := hw.NewGPT(core, d.tr, d.sim.Now, d.sim.Schedule)
@@ -236,7 +257,7 @@ func (d *Device) start() {
 		}
 		c = rtcore.New(rtcore.Config{Core: core, Bus: d.bus, Tracer: d.tr,
 			Mailbox: mb, GPT: gpt, WDT: wdt, UART: hw.NewM4UART(core, d.tr), IO: d.board, Shared: shared,
-			IRQLines: lines, Cache: cfg.Cache, Glitch: d.glitchAt, AppFault: d.appFaultAt, RegisterFault: d.registerFaultAt})
+			IRQLines: lines, Cache: cfg.Cache, Pool: rtPool, Glitch: d.glitchAt, AppFault: d.appFaultAt, RegisterFault: d.registerFaultAt})
 		mb.OnM4IRQ(c.Interrupt)
 		gpt.OnIRQ(c.Interrupt)
 		wdt.OnExpire(c.WatchdogExpired)
@@ -250,7 +271,11 @@ func (d *Device) start() {
 	}
 	d.rtLinks = links
 	d.kernel = kernel.New(kernel.Config{Bus: d.bus, Tracer: d.tr, Board: d.board, RestartApps: cfg.RestartApps, RT: links, Service: d.link, Net: cfg.Net, Gateway: cfg.Gateway})
-	d.appcore = appcore.New(appcore.Config{Bus: d.bus, Tracer: d.tr, Cache: cfg.Cache, RunawayLimit: cfg.RunawayLimit, AppFault: d.appFaultAt, OnFirstInstruction: func() {
+	var pool *appcore.Pool
+	if cfg.Shared != nil {
+		pool = cfg.Shared.apps
+	}
+	d.appcore = appcore.New(appcore.Config{Bus: d.bus, Tracer: d.tr, Cache: cfg.Cache, Pool: pool, RunawayLimit: cfg.RunawayLimit, AppFault: d.appFaultAt, OnFirstInstruction: func() {
 		d.result.AppStarted = true
 		if cfg.OnFirstInstruction != nil {
 			cfg.OnFirstInstruction()

@@ -45,6 +45,12 @@ func WithCache(cache wazero.CompilationCache) Option {
 	return func(c *Config) { c.Cache = cache }
 }
 
+// WithShared makes the device share immutable work with the other devices
+// given the same Shared (Config.Shared): warm app runtimes, memoized
+// signature and key arithmetic. Test suites and campaigns that open many
+// devices should pass one; the devices trace exactly as without it.
+func WithShared(s *Shared) Option { return func(c *Config) { c.Shared = s } }
+
 // WithSinks adds trace sinks (Config.Sinks), after any already added.
 func WithSinks(sinks ...trace.Sink) Option {
 	return func(c *Config) { c.Sinks = append(c.Sinks, sinks...) }

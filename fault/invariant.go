@@ -1,7 +1,6 @@
 package fault
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -89,6 +88,15 @@ type CheckerAccess interface {
 	MutableStorageForChecker(cid string) ([]byte, bool)
 }
 
+// secretsVersioner is what a CheckerAccess may add so that the checker
+// asks for the secrets only when there may be new ones
+// (*device.Device implements it).
+type secretsVersioner interface {
+	// SecretsVersionForChecker changes whenever SecretsForChecker may
+	// return a secret it did not return before.
+	SecretsVersionForChecker() uint64
+}
+
 // ViolationEvent is the trace event of each violation (dom "fault").
 const ViolationEvent = "fault.violation"
 
@@ -110,10 +118,15 @@ type Checker struct {
 	images   map[string][]byte // package bytes sent to Pluton, by measurement
 	storage  map[string][]ack  // acknowledged mutable-storage states, by cid
 
-	secrets  map[string]string // secret value → name
-	needles  []needle
-	prevTap  mailbox.Tap
-	reported map[string]bool // dedupe keys
+	secrets map[string]string // secret value → name
+	// secretsVersion is the target's SecretsVersionForChecker at the last
+	// refresh (when it has one and haveVersion).
+	secretsVersion uint64
+	haveVersion    bool
+	needles        []needle
+	finder         needleFinder
+	prevTap        mailbox.Tap
+	reported       map[string]bool // dedupe keys
 }
 
 // bootState is what the checker knows of the current boot.
@@ -550,7 +563,7 @@ func (c *Checker) tap(from, to mailbox.Addr, b []byte) ([]byte, bool) {
 // that were verified.
 func (c *Checker) launched(cid string, wasm []byte, where string, msg []byte) {
 	for _, v := range c.boot.verified {
-		if img, ok := c.images[v.measurement]; ok && bytes.Contains(img, wasm) {
+		if img, ok := c.images[v.measurement]; ok && contains(img, wasm) {
 			return
 		}
 	}
@@ -565,6 +578,13 @@ func (c *Checker) refreshSecrets() {
 	if c.access == nil {
 		return
 	}
+	if v, ok := c.access.(secretsVersioner); ok {
+		ver := v.SecretsVersionForChecker()
+		if c.haveVersion && ver == c.secretsVersion {
+			return // nothing new since the last refresh
+		}
+		c.secretsVersion, c.haveVersion = ver, true
+	}
 	s := c.access.SecretsForChecker()
 	for _, name := range slices.Sorted(maps.Keys(s)) {
 		v := s[name]
@@ -578,24 +598,25 @@ func (c *Checker) refreshSecrets() {
 		for at := 0; at < len(v); at += needleLen {
 			at := min(at, len(v)-needleLen)
 			part := v[at : at+needleLen]
-			c.needles = append(c.needles, needle{name: name, at: at, b: slices.Clone(part)},
-				needle{name: name, at: at, b: []byte(hex.EncodeToString(part)), hex: true})
+			for _, n := range []needle{{name: name, at: at, b: slices.Clone(part)},
+				{name: name, at: at, b: []byte(hex.EncodeToString(part)), hex: true}} {
+				c.finder.add(n.b, len(c.needles))
+				c.needles = append(c.needles, n)
+			}
 		}
 	}
 }
 
 // scan searches bytes for any part of a secret.
 func (c *Checker) scan(b []byte, where, key string) {
-	for _, n := range c.needles {
-		if i := bytes.Index(b, n.b); i >= 0 {
-			form := "raw"
-			if n.hex {
-				form = "as hex"
-			}
-			ev := Evidence{Where: fmt.Sprintf("%s offset %d", where, i), Bytes: slices.Clone(b)}
-			c.report("leak "+n.name+" "+key, SecretLeak, fmt.Sprintf("bytes %d–%d of the %s (%s) appeared in %s at offset %d", n.at, n.at+needleLen-1, n.name, form, where, i), ev)
-			return
+	if k, i := find(&c.finder, c.needles, b); k >= 0 {
+		n := c.needles[k]
+		form := "raw"
+		if n.hex {
+			form = "as hex"
 		}
+		ev := Evidence{Where: fmt.Sprintf("%s offset %d", where, i), Bytes: slices.Clone(b)}
+		c.report("leak "+n.name+" "+key, SecretLeak, fmt.Sprintf("bytes %d–%d of the %s (%s) appeared in %s at offset %d", n.at, n.at+needleLen-1, n.name, form, where, i), ev)
 	}
 }
 
@@ -610,16 +631,14 @@ func (c *Checker) scanEvent(e *trace.Event) {
 		if !ok || len(s) < needleLen {
 			continue
 		}
-		for _, n := range c.needles {
-			if strings.Contains(s, string(n.b)) {
-				form := "raw"
-				if n.hex {
-					form = "as hex"
-				}
-				ev := evOf(e)
-				c.report("trace "+n.name+" "+e.Ev+"."+f.Key, SecretLeak, fmt.Sprintf("bytes %d–%d of the %s (%s) appeared in the trace: %s field %s", n.at, n.at+needleLen-1, n.name, form, e.Ev, f.Key), ev)
-				break
+		if k, _ := find(&c.finder, c.needles, s); k >= 0 {
+			n := c.needles[k]
+			form := "raw"
+			if n.hex {
+				form = "as hex"
 			}
+			ev := evOf(e)
+			c.report("trace "+n.name+" "+e.Ev+"."+f.Key, SecretLeak, fmt.Sprintf("bytes %d–%d of the %s (%s) appeared in the trace: %s field %s", n.at, n.at+needleLen-1, n.name, form, e.Ev, f.Key), ev)
 		}
 	}
 }

@@ -8,27 +8,32 @@ import "fmt"
 // the RAM itself only checks bounds.
 type RAM struct {
 	base uint32
-	b    []byte
+	size uint32
+	b    []byte // allocated at the first write: until then every byte reads 0
 }
 
 // NewRAM returns size bytes of zeroed memory at physical address base.
-func NewRAM(base, size uint32) *RAM { return &RAM{base: base, b: make([]byte, size)} }
+func NewRAM(base, size uint32) *RAM { return &RAM{base: base, size: size} }
 
 // Base returns the physical address of the first byte.
 func (r *RAM) Base() uint32 { return r.base }
 
 // Size returns the size in bytes.
-func (r *RAM) Size() uint32 { return uint32(len(r.b)) }
+func (r *RAM) Size() uint32 { return r.size }
 
 // Contains reports whether [addr, addr+n) lies inside the RAM.
 func (r *RAM) Contains(addr, n uint32) bool {
-	return addr >= r.base && uint64(addr-r.base)+uint64(n) <= uint64(len(r.b))
+	return addr >= r.base && uint64(addr-r.base)+uint64(n) <= uint64(r.size)
 }
 
 // Read copies len(p) bytes at physical address addr into p.
 func (r *RAM) Read(addr uint32, p []byte) error {
 	if !r.Contains(addr, uint32(len(p))) {
-		return fmt.Errorf("ram: read of %d bytes at %#08x is outside %#08x+%#x: %w", len(p), addr, r.base, len(r.b), ErrInvalid)
+		return fmt.Errorf("ram: read of %d bytes at %#08x is outside %#08x+%#x: %w", len(p), addr, r.base, r.size, ErrInvalid)
+	}
+	if r.b == nil {
+		clear(p)
+		return nil
 	}
 	copy(p, r.b[addr-r.base:])
 	return nil
@@ -37,7 +42,10 @@ func (r *RAM) Read(addr uint32, p []byte) error {
 // Write copies p to physical address addr.
 func (r *RAM) Write(addr uint32, p []byte) error {
 	if !r.Contains(addr, uint32(len(p))) {
-		return fmt.Errorf("ram: write of %d bytes at %#08x is outside %#08x+%#x: %w", len(p), addr, r.base, len(r.b), ErrInvalid)
+		return fmt.Errorf("ram: write of %d bytes at %#08x is outside %#08x+%#x: %w", len(p), addr, r.base, r.size, ErrInvalid)
+	}
+	if r.b == nil {
+		r.b = make([]byte, r.size)
 	}
 	copy(r.b[addr-r.base:], p)
 	return nil

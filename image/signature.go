@@ -42,10 +42,17 @@ func Thumbprint(pub *ecdsa.PublicKey) [20]byte {
 // an error wrapping ErrThumbprintMismatch, ErrBadSignature or
 // ErrUnsupportedSigningType on failure.
 func (p *Package) VerifySignature(pub *ecdsa.PublicKey) error {
+	return p.VerifySignatureMemo(pub, nil)
+}
+
+// VerifySignatureMemo is VerifySignature with the ECDSA arithmetic's
+// outcome looked up in, and added to, memo (nil: none); see SignatureMemo.
+func (p *Package) VerifySignatureMemo(pub *ecdsa.PublicKey, memo *SignatureMemo) error {
 	if p == nil {
 		return errors.New("image: verify: nil package")
 	}
-	if err := checkP256(pub); err != nil {
+	xy, err := p256XY(pub)
+	if err != nil {
 		return fmt.Errorf("image: verify: %w", err)
 	}
 	sg := p.Metadata.Signing
@@ -55,13 +62,10 @@ func (p *Package) VerifySignature(pub *ecdsa.PublicKey) error {
 	if sg.SigningType != SigningTypeECDsa256 {
 		return fmt.Errorf("%w %d (want %d, ECDsa256)", ErrUnsupportedSigningType, sg.SigningType, SigningTypeECDsa256)
 	}
-	if tp := Thumbprint(pub); tp != sg.Thumbprint {
+	if tp := memo.thumbprint(pub, xy); tp != sg.Thumbprint {
 		return fmt.Errorf("%w: package names %X, key is %X", ErrThumbprintMismatch, sg.Thumbprint, tp)
 	}
-	digest := p.Digest()
-	r := new(big.Int).SetBytes(p.Signature[:32])
-	s := new(big.Int).SetBytes(p.Signature[32:])
-	if !ecdsa.Verify(pub, digest[:], r, s) {
+	if !memo.verify(pub, xy, p.Digest(), p.Signature) {
 		return ErrBadSignature
 	}
 	return nil
@@ -69,16 +73,25 @@ func (p *Package) VerifySignature(pub *ecdsa.PublicKey) error {
 
 // checkP256 reports whether pub is a usable P-256 public key.
 func checkP256(pub *ecdsa.PublicKey) error {
+	_, err := p256XY(pub)
+	return err
+}
+
+// p256XY checks pub as checkP256 does and returns its X‖Y encoding.
+func p256XY(pub *ecdsa.PublicKey) ([64]byte, error) {
+	var xy [64]byte
 	if pub == nil {
-		return errors.New("no public key")
+		return xy, errors.New("no public key")
 	}
 	if pub.Curve != elliptic.P256() {
-		return errors.New("public key is not on curve P-256")
+		return xy, errors.New("public key is not on curve P-256")
 	}
-	if _, err := pub.Bytes(); err != nil {
-		return fmt.Errorf("invalid P-256 public key: %w", err)
+	b, err := pub.Bytes() // 0x04 ‖ X ‖ Y
+	if err != nil {
+		return xy, fmt.Errorf("invalid P-256 public key: %w", err)
 	}
-	return nil
+	copy(xy[:], b[1:])
+	return xy, nil
 }
 
 // signDigest signs digest deterministically (RFC 6979) and returns the

@@ -49,7 +49,7 @@ func (p *Pluton) checkCapabilityFile(raw []byte) ([]uint16, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := pkg.VerifySignature(key); err != nil {
+	if err := pkg.VerifySignatureMemo(key, p.signatures); err != nil {
 		return nil, err
 	}
 	c, err := image.ParseCapabilityPayload(pkg.Payload)

@@ -3,7 +3,6 @@ package pluton
 import (
 	"crypto"
 	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/asn1"
@@ -29,12 +28,12 @@ func kdf(key []byte, label string, data ...[]byte) [32]byte {
 // deriveKey turns a secret into a P-256 key pair deterministically: the
 // scalar is kdf(secret, label, counter) for the first counter giving a
 // valid scalar.
-func deriveKey(secret []byte, label string) *ecdsa.PrivateKey {
+func deriveKey(km *KeyMemo, secret []byte, label string) *ecdsa.PrivateKey {
 	for ctr := uint32(0); ; ctr++ {
 		var c [4]byte
 		binary.LittleEndian.PutUint32(c[:], ctr)
 		d := kdf(secret, label, c[:])
-		if k, err := ecdsa.ParseRawPrivateKey(elliptic.P256(), d[:]); err == nil {
+		if k, err := km.parse(d); err == nil {
 			return k
 		}
 		if ctr > 64 {
@@ -64,9 +63,9 @@ type layer struct {
 }
 
 // nextLayer derives the layer for stage from the current CDI and its measurement.
-func nextLayer(cdi [32]byte, stage string, measurement [32]byte) layer {
+func nextLayer(km *KeyMemo, cdi [32]byte, stage string, measurement [32]byte) layer {
 	next := kdf(cdi[:], "sphere-emu/dice/cdi", []byte(stage), measurement[:])
-	return layer{stage: stage, cdi: next, key: deriveKey(next[:], "sphere-emu/dice/identity")}
+	return layer{stage: stage, cdi: next, key: deriveKey(km, next[:], "sphere-emu/dice/identity")}
 }
 
 // layerID is a public identifier of a layer's identity key: the first 20

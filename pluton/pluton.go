@@ -51,6 +51,13 @@ type Config struct {
 	Tracer *trace.Tracer
 	// Glitch, if set, may glitch Pluton's security decisions (fault injection).
 	Glitch glitch.Injector
+	// Signatures, if set, memoizes the ECDSA arithmetic of signature checks
+	// across devices (image.SignatureMemo): every check is still made and
+	// decided here; only the same curve computation is not repeated.
+	Signatures *image.SignatureMemo
+	// Keys, if set, memoizes the public half of the key pairs Pluton
+	// derives, across devices (KeyMemo); every derivation is still made.
+	Keys *KeyMemo
 }
 
 // Pluton is the security subsystem of one device.
@@ -79,15 +86,20 @@ type Pluton struct {
 	// capabilities are those the device's capability file grants (read at boot).
 	capabilities []uint16
 	glitch       glitch.Injector
-	rng          interface{ Read([]byte) (int, error) }
+	signatures   *image.SignatureMemo
+	keys         *KeyMemo
+	// secretsVersion counts the secrets Pluton added after New (layers,
+	// client keys): SecretsVersionForChecker.
+	secretsVersion uint64
+	rng            interface{ Read([]byte) (int, error) }
 }
 
 // New builds Pluton and opens its mailbox endpoint.
 func New(c Config) *Pluton {
-	p := &Pluton{fuses: c.Fuses, flash: c.Flash, tr: c.Tracer, glitch: c.Glitch}
+	p := &Pluton{fuses: c.Fuses, flash: c.Flash, tr: c.Tracer, glitch: c.Glitch, signatures: c.Signatures, keys: c.Keys}
 	p.ep = c.Bus.Open(mailbox.Pluton, 0)
-	p.identity = deriveKey(p.fuses.uds[:], "sphere-emu/pluton/identity")
-	p.general = deriveKey(p.fuses.uds[:], "sphere-emu/pluton/general")
+	p.identity = deriveKey(p.keys, p.fuses.uds[:], "sphere-emu/pluton/identity")
+	p.general = deriveKey(p.keys, p.fuses.uds[:], "sphere-emu/pluton/general")
 	return p
 }
 
@@ -249,7 +261,7 @@ func (p *Pluton) checkKeystore(pkg *image.Package) ([]image.KeystoreEntry, error
 		if sha256.Sum256(xy[:]) != root || e.Usage&image.UsagePlatform == 0 {
 			continue
 		}
-		if err := pkg.VerifySignature(e.PublicKey); err != nil {
+		if err := pkg.VerifySignatureMemo(e.PublicKey, p.signatures); err != nil {
 			return nil, fmt.Errorf("keystore signature: %w", err)
 		}
 		return entries, nil
@@ -313,7 +325,7 @@ func (p *Pluton) verify(raw []byte, want image.ImageType, usage image.KeyUsage) 
 	}
 	key, err := p.signer(pkg, usage)
 	if err == nil {
-		err = pkg.VerifySignature(key)
+		err = pkg.VerifySignatureMemo(key, p.signatures)
 	}
 	if err = p.glitched(glitch.PlutonSignature, pkg, err); err != nil {
 		return pkg, m, err
@@ -453,8 +465,9 @@ func (p *Pluton) derive(stage string, m [32]byte) {
 	if n := len(p.layers); n > 0 {
 		cdi = p.layers[n-1].cdi
 	}
-	l := nextLayer(cdi, stage, m)
+	l := nextLayer(p.keys, cdi, stage, m)
 	p.layers = append(p.layers, l)
+	p.secretsVersion++
 	id := layerID(l.key)
 	if leak := p.testOnlyTraceLeak(); leak != "" {
 		p.tr.Emit(trace.Pluton, "dice.derive", trace.Str("stage", stage), trace.Str("layer_id", hex.EncodeToString(id[:])), trace.Str("debug", leak))

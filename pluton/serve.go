@@ -208,7 +208,8 @@ func (p *Pluton) serveClientAuthKey(m mailbox.Message) {
 		var seed [32]byte
 		_, _ = p.rng.Read(seed[:])
 		p.proc.Sleep(costSign)
-		p.pendingClient = deriveKey(seed[:], "sphere-emu/pluton/client-auth")
+		p.pendingClient = deriveKey(p.keys, seed[:], "sphere-emu/pluton/client-auth")
+		p.secretsVersion++
 		xy := publicXY(&p.pendingClient.PublicKey)
 		p.tr.Emit(trace.Pluton, "clientkey.generate", trace.Str("public", hex.EncodeToString(xy[:8])))
 		_ = p.ep.Reply(m, xy[:])

@@ -41,6 +41,15 @@ var TestOnlyAttestOmitsKernel bool
 // can search the bus, the trace, flash and storage for them; no firmware
 // code calls it and nothing it returns goes into a message or a trace.
 func (p *Pluton) SecretsForChecker() map[string][]byte {
+	return p.secretsForChecker()
+}
+
+// SecretsVersionForChecker changes whenever SecretsForChecker may return
+// a secret it did not return before, so that the checker need not ask
+// again otherwise.
+func (p *Pluton) SecretsVersionForChecker() uint64 { return p.secretsVersion }
+
+func (p *Pluton) secretsForChecker() map[string][]byte {
 	out := map[string][]byte{"uds": slices.Clone(p.fuses.uds[:])}
 	if p.identity != nil {
 		out["identity key"] = p.identity.D.FillBytes(make([]byte, 32))

@@ -20,8 +20,9 @@ import (
 // faultExit is the exit code a bus fault ends the guest with.
 const faultExit = 0xB05F
 
-// hostModule defines the `mt3620` imports of docs/rt-abi (sdk/rt).
-func (c *Core) hostModule(rt wazero.Runtime) wazero.HostModuleBuilder {
+// hostModule defines the `mt3620` imports of docs/rt-abi (sdk/rt). The
+// functions act for the core in cell, whose app is the one running.
+func hostModule(rt wazero.Runtime, cell *hostCell) wazero.HostModuleBuilder {
 	b := rt.NewHostModuleBuilder(importModule)
 	i32 := api.ValueTypeI32
 	def := func(name string, params, results int, f api.GoModuleFunc) {
@@ -35,31 +36,37 @@ func (c *Core) hostModule(rt wazero.Runtime) wazero.HostModuleBuilder {
 		b.NewFunctionBuilder().WithGoModuleFunction(f, ps, rs).Export(name)
 	}
 	def("mmio_read32", 1, 1, func(ctx context.Context, m api.Module, st []uint64) {
+		c := cell.c
 		c.enter()
 		defer c.leave()
 		st[0] = uint64(c.read32(api.DecodeU32(st[0])))
 	})
 	def("mmio_write32", 2, 0, func(ctx context.Context, m api.Module, st []uint64) {
+		c := cell.c
 		c.enter()
 		defer c.leave()
 		c.write32(api.DecodeU32(st[0]), api.DecodeU32(st[1]))
 	})
 	def("phys_read", 3, 0, func(ctx context.Context, m api.Module, st []uint64) {
+		c := cell.c
 		c.enter()
 		defer c.leave()
 		c.physCopy(m, api.DecodeU32(st[0]), api.DecodeU32(st[1]), api.DecodeU32(st[2]), false)
 	})
 	def("phys_write", 3, 0, func(ctx context.Context, m api.Module, st []uint64) {
+		c := cell.c
 		c.enter()
 		defer c.leave()
 		c.physCopy(m, api.DecodeU32(st[0]), api.DecodeU32(st[1]), api.DecodeU32(st[2]), true)
 	})
 	def("wfi", 0, 0, func(ctx context.Context, m api.Module, st []uint64) {
+		c := cell.c
 		c.enter()
 		defer c.leave()
 		c.wfi()
 	})
 	def("irq_disable", 0, 1, func(ctx context.Context, m api.Module, st []uint64) {
+		c := cell.c
 		c.enter()
 		defer c.leave()
 		prev := uint64(0)
@@ -70,6 +77,7 @@ func (c *Core) hostModule(rt wazero.Runtime) wazero.HostModuleBuilder {
 		st[0] = prev
 	})
 	def("irq_restore", 1, 0, func(ctx context.Context, m api.Module, st []uint64) {
+		c := cell.c
 		c.enter()
 		defer c.leave()
 		c.masked = api.DecodeU32(st[0]) != 0
@@ -313,6 +321,9 @@ func (c *Core) physCopy(m api.Module, addr, ptr, n uint32, write bool) {
 			copy(buf, tcm)
 		}
 	case addr >= SYSRAMBase && uint64(addr)+uint64(n) <= SYSRAMBase+SYSRAMSize:
+		if c.sysram == nil {
+			c.sysram = make([]byte, SYSRAMSize) // allocated at first use: it reads as zeros until then
+		}
 		if write {
 			copy(c.sysram[addr-SYSRAMBase:], buf)
 		} else {
@@ -419,6 +430,9 @@ func (c *Core) Poke(addr uint32, f func(byte) byte) (before, after byte, ok bool
 		mem.WriteByte(addr-TCMBase, f(b))
 		return b, f(b), true
 	case addr >= SYSRAMBase && uint64(addr) < SYSRAMBase+SYSRAMSize:
+		if c.sysram == nil {
+			c.sysram = make([]byte, SYSRAMSize)
+		}
 		b := c.sysram[addr-SYSRAMBase]
 		c.sysram[addr-SYSRAMBase] = f(b)
 		return b, f(b), true

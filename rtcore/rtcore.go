@@ -96,6 +96,9 @@ type Config struct {
 	// IRQLines reports the level of each interrupt line wired to the NVIC.
 	IRQLines map[int]func() bool
 	Cache    wazero.CompilationCache
+	// Pool, if set, lends the core a warm runtime for each app (and Cache
+	// is then the pool's); nil builds a runtime per app.
+	Pool *Pool
 	// Glitch, if set, may glitch the core's firewall checks (fault injection).
 	Glitch glitch.Injector
 	// AppFault, if set, is asked at each host call of the app whether a
@@ -114,7 +117,7 @@ type Core struct {
 	ep     *mailbox.Endpoint
 	tr     *trace.Tracer
 	proc   *sim.Proc
-	sysram []byte
+	sysram []byte // SYSRAMSize bytes, allocated at first access (nil reads as zeros)
 
 	// The running app.
 	app        *rtcoremsg.Start
@@ -139,7 +142,7 @@ func New(c Config) *Core {
 	if c.Core == 1 {
 		addr = mailbox.RTCore1
 	}
-	core := &Core{cfg: c, addr: addr, dom: addr.String(), ep: c.Bus.Open(addr, 0), tr: c.Tracer, sysram: make([]byte, SYSRAMSize)}
+	core := &Core{cfg: c, addr: addr, dom: addr.String(), ep: c.Bus.Open(addr, 0), tr: c.Tracer}
 	for n, line := range c.IRQLines {
 		if n >= 0 && n < numIRQs {
 			core.lines[n] = line
@@ -219,23 +222,18 @@ func (c *Core) runApp(s rtcoremsg.Start) rtcoremsg.Stopped {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	c.ctx = ctx
-	rc := wazero.NewRuntimeConfig().WithMemoryLimitPages(MemoryPages)
-	if c.cfg.Cache != nil {
-		rc = rc.WithCompilationCache(c.cfg.Cache)
+	sl, err := c.cfg.Pool.get(c.cfg.Cache)
+	if err != nil {
+		return stopped("load", sl.step+": "+err.Error())
 	}
-	rt := wazero.NewRuntimeWithConfig(ctx, rc)
-	defer rt.Close(context.Background())
-	if _, err := c.hostModule(rt).Instantiate(ctx); err != nil {
-		return stopped("load", "host module: "+err.Error())
-	}
-	if _, err := c.fuelModule(rt).Instantiate(ctx); err != nil {
-		return stopped("load", "fuel host module: "+err.Error())
-	}
-	wasm, err := fuel.Instrument(s.Wasm, fuel.Options{})
+	defer c.cfg.Pool.put(sl)
+	sl.cell.c = c
+	key := c.cfg.Pool.key(s.Wasm)
+	wasm, err := c.cfg.Pool.instrument(key, s.Wasm)
 	if err != nil {
 		return stopped("load", "cannot meter the module: "+err.Error())
 	}
-	cm, err := compile(ctx, rt, wasm)
+	cm, err := sl.compile(ctx, key, s.Wasm, wasm)
 	if err != nil {
 		return stopped("load", firstLine(err.Error()))
 	}
@@ -244,10 +242,11 @@ func (c *Core) runApp(s rtcoremsg.Start) rtcoremsg.Stopped {
 			return stopped("load", fmt.Sprintf("the module imports %s.%s; real-time apps may import only %s", mod, name, importModule))
 		}
 	}
-	mod, err := rt.InstantiateModule(ctx, cm, wazero.NewModuleConfig().WithName(s.ComponentID).WithStartFunctions())
+	mod, err := sl.rt.InstantiateModule(ctx, cm, wazero.NewModuleConfig().WithName(s.ComponentID).WithStartFunctions())
 	if err != nil {
 		return stopped("load", firstLine(err.Error()))
 	}
+	defer mod.Close(context.Background())
 	main, irq := mod.ExportedFunction("rt_main"), mod.ExportedFunction("rt_irq")
 	if main == nil || irq == nil {
 		return stopped("load", "the module must export rt_main and rt_irq")
@@ -311,10 +310,11 @@ func (c *Core) takeFuel() int64 {
 
 // fuelModule defines the callback the instrumented module imports: the
 // preemption point.
-func (c *Core) fuelModule(rt wazero.Runtime) wazero.HostModuleBuilder {
+func fuelModule(rt wazero.Runtime, cell *hostCell) wazero.HostModuleBuilder {
 	return rt.NewHostModuleBuilder(fuel.DefaultImportModule).
 		NewFunctionBuilder().
 		WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, st []uint64) {
+			c := cell.c
 			c.enter()
 			defer c.leave()
 			c.pay()

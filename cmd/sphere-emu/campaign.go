@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,9 +32,14 @@ func newFaultCmd() *cobra.Command {
 	return f
 }
 
+// campaignGCPercent is the Go GC target of `fault campaign` when GOGC is
+// not set (docs/faults.md, "Campaigns").
+const campaignGCPercent = 400
+
 func newCampaignCmd() *cobra.Command {
 	var (
 		sweep, region, updateApp, jsonOut, csvOut, casesDir, scenarioFile string
+		cacheDir                                                          string
 		forDur, updateAt                                                  time.Duration
 		seed                                                              uint64
 		sample, jobs                                                      int
@@ -72,7 +78,14 @@ replays it.`,
 			if err != nil {
 				return err
 			}
-			cfg := campaign.Config{Image: img, Seed: seed, Duration: forDur.Nanoseconds(), Sweep: sweep, Sample: sample, Jobs: jobs, Check: check}
+			cache, err := openCache(cacheDir)
+			if err != nil {
+				return err
+			}
+			if cache != nil {
+				defer cache.Close(context.Background())
+			}
+			cfg := campaign.Config{Image: img, Seed: seed, Duration: forDur.Nanoseconds(), Sweep: sweep, Sample: sample, Jobs: jobs, Check: check, Cache: cache}
 			if region != "" {
 				r, err := parseRegion(region)
 				if err != nil {
@@ -100,6 +113,12 @@ replays it.`,
 				cfg.Progress = func(done, total int, elapsed time.Duration) {
 					progressBar(errw, done, total, elapsed)
 				}
+			}
+			if os.Getenv("GOGC") == "" {
+				// A campaign allocates a device per run and keeps few:
+				// collecting at 5x the live heap rather than 2x saves a
+				// fifth to a third of its CPU time for a few more MiB.
+				debug.SetGCPercent(campaignGCPercent)
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 			defer stop()
@@ -157,6 +176,7 @@ replays it.`,
 	fl.StringVar(&csvOut, "csv", "", "write one line per case as CSV to `FILE`")
 	fl.StringVar(&casesDir, "cases-dir", "", "write each case's fault plan to `DIR`/case-N.json")
 	fl.BoolVarP(&quiet, "quiet", "q", false, "no progress bar")
+	fl.StringVar(&cacheDir, "cache-dir", "", "wazero compilation cache `DIR` (default: the user cache dir; 'none' disables)")
 	fl.BoolVar(&check, "check", true, "watch every run with the security-invariant checker (docs/faults.md)")
 	return c
 }

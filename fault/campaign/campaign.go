@@ -79,6 +79,9 @@ type Config struct {
 	Watch func(*device.Device) func() []string
 	// Progress, if set, is called after each case (from one goroutine at a time).
 	Progress func(done, total int, elapsed time.Duration)
+	// Cache, if set, is the wazero compilation cache of the campaign's
+	// runs (e.g. one kept on disk); nil: an in-memory cache of its own.
+	Cache wazero.CompilationCache
 }
 
 // Region is a byte range of a partition (by name, as image.PartitionNames
@@ -160,9 +163,12 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 	if jobs <= 0 {
 		jobs = runtime.GOMAXPROCS(0)
 	}
-	cache := wazero.NewCompilationCache()
-	defer cache.Close(context.Background())
-	golden, decisions, err := c.golden(cache)
+	// Every run shares the immutable work of the others (device.Shared):
+	// compiled modules, warm app runtimes, memoized signature and key
+	// arithmetic. A run's trace is the same as a fresh device's.
+	shared := device.NewShared(c.Cache)
+	defer shared.Close()
+	golden, decisions, err := c.golden(shared)
 	if err != nil {
 		return nil, err
 	}
@@ -193,7 +199,7 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				results[i] = c.runCase(cache, golden, cases[i])
+				results[i] = c.runCase(shared, golden, cases[i])
 				mu.Lock()
 				done++
 				if c.Progress != nil {
@@ -236,7 +242,7 @@ type decision struct {
 }
 
 // golden runs the image without faults and records what sweeps enumerate.
-func (c Config) golden(cache wazero.CompilationCache) (Observation, []decision, error) {
+func (c Config) golden(shared *device.Shared) (Observation, []decision, error) {
 	var decisions []decision
 	seen := map[string]int{}
 	count := func(p glitch.Point, detail string) glitch.Effect {
@@ -246,7 +252,7 @@ func (c Config) golden(cache wazero.CompilationCache) (Observation, []decision, 
 		return glitch.None
 	}
 	var ops []hw.FlashOp
-	obs, _, _, err := c.run(cache, nil, count, nil, &ops)
+	obs, _, _, err := c.run(shared, nil, count, nil, &ops)
 	if err != nil {
 		return obs, nil, fmt.Errorf("campaign: golden run: %w", err)
 	}
@@ -260,9 +266,9 @@ func (c Config) golden(cache wazero.CompilationCache) (Observation, []decision, 
 // run runs one device with a plan (nil: none) and reports what it showed
 // and the violations the checkers saw; ops, if set, receives every flash
 // operation of the run.
-func (c Config) run(cache wazero.CompilationCache, plan *fault.Plan, g glitch.Injector, from *device.Snapshot, ops *[]hw.FlashOp) (Observation, []string, *device.Snapshot, error) {
+func (c Config) run(shared *device.Shared, plan *fault.Plan, g glitch.Injector, from *device.Snapshot, ops *[]hw.FlashOp) (Observation, []string, *device.Snapshot, error) {
 	rec := &observer{}
-	cfg := device.Config{Image: c.Image, Seed: c.Seed, DeviceSeed: 1, Cache: cache, Sinks: []trace.Sink{rec},
+	cfg := device.Config{Image: c.Image, Seed: c.Seed, DeviceSeed: 1, Shared: shared, Sinks: []trace.Sink{rec},
 		RestartApps: true, Faults: plan, Glitch: g, From: from}
 	dev, err := device.New(cfg)
 	if err != nil {
@@ -342,16 +348,14 @@ func (o *observer) Event(e *trace.Event) {
 
 func (o *observer) appStartedLastBoot() bool { return o.started && o.lastStart >= o.lastReset }
 
-// cases builds the sweep's cases from the golden run.
+// cases builds the sweep's cases from the golden run. With Sample, only
+// the sampled cases' plans are built.
 func (c Config) cases(golden Observation, decisions []decision) ([]Case, error) {
-	type planned struct {
-		plan       *fault.Plan
-		what, part string
-	}
-	var plans []planned
-	add := func(what string, f fault.Fault) {
-		plans = append(plans, planned{plan: &fault.Plan{Faults: []fault.Fault{f}}, what: what})
-	}
+	var (
+		n      int
+		plan   func(i int) (fault.Fault, string) // case i's one fault and what it does
+		partOf func(i int) string                // the flash partition case i strikes, if the sweep knows
+	)
 	zero := fault.Duration(0)
 	switch c.Sweep {
 	case SweepPowerCut:
@@ -359,57 +363,65 @@ func (c Config) cases(golden Observation, decisions []decision) ([]Case, error) 
 			return nil, errors.New("campaign: the golden run performs no flash operation to cut (give it an update to install)")
 		}
 		off := fault.Duration(10 * sim.Millisecond)
+		n = int(golden.FlashOps)
 		names := c.partitionNamer()
-		for i := uint64(1); i <= golden.FlashOps; i++ {
-			what, part := fmt.Sprintf("power cut at flash operation %d of %d", i, golden.FlashOps), ""
-			if i <= uint64(len(golden.FlashLog)) {
-				op := golden.FlashLog[i-1]
-				part = names(op.Offset)
-				if op.Erase {
-					what += fmt.Sprintf(": erase of the block at %#x (%s)", op.Offset, part)
+		partOf = func(i int) string {
+			if i < len(golden.FlashLog) {
+				return names(golden.FlashLog[i].Offset)
+			}
+			return ""
+		}
+		plan = func(i int) (fault.Fault, string) {
+			op := uint64(i) + 1
+			what := fmt.Sprintf("power cut at flash operation %d of %d", op, golden.FlashOps)
+			if i < len(golden.FlashLog) {
+				fo := golden.FlashLog[i]
+				if fo.Erase {
+					what += fmt.Sprintf(": erase of the block at %#x (%s)", fo.Offset, partOf(i))
 				} else {
-					what += fmt.Sprintf(": program of %d bytes at %#x (%s)", op.Length, op.Offset, part)
+					what += fmt.Sprintf(": program of %d bytes at %#x (%s)", fo.Length, fo.Offset, partOf(i))
 				}
 			}
-			add(what, fault.Fault{Trigger: fault.Trigger{At: &zero}, Action: fault.Action{Power: &fault.PowerAction{FlashOp: i, OffFor: &off}}})
-			plans[len(plans)-1].part = part
+			return fault.Fault{Trigger: fault.Trigger{At: &zero}, Action: fault.Action{Power: &fault.PowerAction{FlashOp: op, OffFor: &off}}}, what
 		}
 	case SweepGlitch:
-		for _, d := range decisions {
-			add(fmt.Sprintf("invert %s %s (occurrence %d)", d.point, d.detail, d.nth+1),
-				fault.Fault{Trigger: fault.Trigger{At: &zero}, Action: fault.Action{Glitch: &fault.GlitchAction{
-					Point: string(d.point), Effect: "invert", Detail: d.detail, After: d.nth}}})
+		n = len(decisions)
+		plan = func(i int) (fault.Fault, string) {
+			d := decisions[i]
+			return fault.Fault{Trigger: fault.Trigger{At: &zero}, Action: fault.Action{Glitch: &fault.GlitchAction{
+					Point: string(d.point), Effect: "invert", Detail: d.detail, After: d.nth}}},
+				fmt.Sprintf("invert %s %s (occurrence %d)", d.point, d.detail, d.nth+1)
 		}
 	case SweepMessage:
-		for i := 0; i < golden.Messages; i++ {
+		n = golden.Messages
+		plan = func(i int) (fault.Fault, string) {
 			tr := fault.Trigger{At: &zero}
 			if i > 0 {
 				tr = fault.Trigger{On: &fault.EventFilter{Event: "mbox.send", Nth: i}}
 			}
-			add(fmt.Sprintf("flip a bit of mailbox message %d of %d", i+1, golden.Messages),
-				fault.Fault{Trigger: tr, Action: fault.Action{Message: &fault.MessageAction{Op: fault.MsgFlip}}})
+			return fault.Fault{Trigger: tr, Action: fault.Action{Message: &fault.MessageAction{Op: fault.MsgFlip}}},
+				fmt.Sprintf("flip a bit of mailbox message %d of %d", i+1, golden.Messages)
 		}
 	case SweepBitFlip:
-		start, n, err := c.region()
+		start, size, err := c.region()
 		if err != nil {
 			return nil, err
 		}
-		for off := start; off < start+n; off++ {
-			for bit := 0; bit < 8; bit++ {
-				b := bit
-				add(fmt.Sprintf("toggle bit %d of flash byte %#x", bit, off),
-					fault.Fault{Trigger: fault.Trigger{At: &zero}, Action: fault.Action{Flash: &fault.FlashAction{Flip: &fault.BitFlip{
-						Offset: off, Bit: fault.Int(b)}}}})
-			}
+		n = int(size) * 8
+		plan = func(i int) (fault.Fault, string) {
+			off, bit := start+uint32(i/8), i%8
+			return fault.Fault{Trigger: fault.Trigger{At: &zero}, Action: fault.Action{Flash: &fault.FlashAction{Flip: &fault.BitFlip{
+					Offset: off, Bit: fault.Int(bit)}}}},
+				fmt.Sprintf("toggle bit %d of flash byte %#x", bit, off)
 		}
 	default:
 		return nil, fmt.Errorf("campaign: unknown sweep %q (power-cut, glitch, message, bitflip)", c.Sweep)
 	}
-	idx := make([]int, len(plans))
+	idx := make([]int, n)
 	for i := range idx {
 		idx[i] = i
 	}
-	if c.Sample > 0 && c.Sample < len(plans) {
+	if c.Sample > 0 && c.Sample < n {
 		r := rand.New(sim.New(c.Seed).Rand("campaign/sample"))
 		r.Shuffle(len(idx), func(i, j int) { idx[i], idx[j] = idx[j], idx[i] })
 		idx = idx[:c.Sample]
@@ -417,7 +429,12 @@ func (c Config) cases(golden Observation, decisions []decision) ([]Case, error) 
 	}
 	out := make([]Case, 0, len(idx))
 	for _, i := range idx {
-		out = append(out, Case{Index: i, Seed: c.Seed, Plan: plans[i].plan, What: plans[i].what, Partition: plans[i].part})
+		f, what := plan(i)
+		cs := Case{Index: i, Seed: c.Seed, Plan: &fault.Plan{Faults: []fault.Fault{f}}, What: what}
+		if partOf != nil {
+			cs.Partition = partOf(i)
+		}
+		out = append(out, cs)
 	}
 	return out, nil
 }
@@ -477,9 +494,9 @@ func (c Config) region() (uint32, uint32, error) {
 }
 
 // runCase runs one case and classifies it.
-func (c Config) runCase(cache wazero.CompilationCache, golden Observation, cs Case) Result {
+func (c Config) runCase(shared *device.Shared, golden Observation, cs Case) Result {
 	r := Result{Case: cs}
-	obs, violations, snap, err := c.run(cache, cs.Plan, nil, nil, nil)
+	obs, violations, snap, err := c.run(shared, cs.Plan, nil, nil, nil)
 	r.Violations = violations
 	switch {
 	case err != nil:
@@ -490,7 +507,7 @@ func (c Config) runCase(cache wazero.CompilationCache, golden Observation, cs Ca
 		r.Outcome, r.Detail = SecurityViolation, violations[0]
 	case obs.Halted || !obs.AppStarted:
 		// Power the device on again, faults gone: does it still boot?
-		again, _, _, err := (Config{Image: c.Image, Seed: c.Seed, Duration: c.Duration}).run(cache, nil, nil, snap, nil)
+		again, _, _, err := (Config{Image: c.Image, Seed: c.Seed, Duration: c.Duration}).run(shared, nil, nil, snap, nil)
 		switch {
 		case err != nil:
 			r.Outcome, r.Detail = EmulatorError, err.Error()

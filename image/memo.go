@@ -1,0 +1,88 @@
+package image
+
+import (
+	"crypto/ecdsa"
+	"math/big"
+	"sync"
+)
+
+// SignatureMemo remembers the outcome of ECDSA P-256 signature
+// verifications (and the thumbprints of the keys, a pure function of each), so that devices of one process (the runs of a fault
+// campaign, which boot the same image thousands of times) do not redo the
+// same curve arithmetic. The outcome of a verification is a pure function
+// of (public key, digest, signature), and the memo is keyed by all three,
+// exactly: a package with one bit changed — in its signed bytes (hence its
+// digest), its signature or its signer's key — is a different key, a miss,
+// and is verified afresh. Everything around the arithmetic (the signer's
+// thumbprint, the signing type, the digest of the bytes read, the device's
+// decision and its trace) is still done by every device, every time.
+//
+// A nil *SignatureMemo remembers nothing. It is safe for concurrent use.
+type SignatureMemo struct {
+	mu sync.Mutex
+	m  map[sigKey]bool
+	tp map[[64]byte][20]byte // Thumbprint by X‖Y
+}
+
+type sigKey struct {
+	pub    [64]byte // X‖Y
+	digest [32]byte
+	sig    [SignatureSize]byte
+}
+
+// maxSignatureMemo bounds the memo; past it, it starts over.
+const maxSignatureMemo = 4096
+
+// NewSignatureMemo returns an empty memo.
+func NewSignatureMemo() *SignatureMemo {
+	return &SignatureMemo{m: map[sigKey]bool{}, tp: map[[64]byte][20]byte{}}
+}
+
+// thumbprint returns Thumbprint(pub); xy is pub's X‖Y (pub is valid).
+func (m *SignatureMemo) thumbprint(pub *ecdsa.PublicKey, xy [64]byte) [20]byte {
+	if m == nil {
+		return Thumbprint(pub)
+	}
+	m.mu.Lock()
+	tp, ok := m.tp[xy]
+	m.mu.Unlock()
+	if ok {
+		return tp
+	}
+	tp = Thumbprint(pub)
+	m.mu.Lock()
+	if len(m.tp) >= maxSignatureMemo {
+		clear(m.tp)
+	}
+	m.tp[xy] = tp
+	m.mu.Unlock()
+	return tp
+}
+
+// verify reports whether sig (r‖s) is pub's signature of digest; xy is
+// pub's X‖Y (pub is valid).
+func (m *SignatureMemo) verify(pub *ecdsa.PublicKey, xy [64]byte, digest [32]byte, sig [SignatureSize]byte) bool {
+	check := func() bool {
+		r := new(big.Int).SetBytes(sig[:32])
+		s := new(big.Int).SetBytes(sig[32:])
+		return ecdsa.Verify(pub, digest[:], r, s)
+	}
+	if m == nil {
+		return check()
+	}
+	k := sigKey{pub: xy, digest: digest, sig: sig}
+	m.mu.Lock()
+	ok, hit := m.m[k]
+	m.mu.Unlock()
+	if hit {
+		return ok
+	}
+	ok = check()
+	m.mu.Lock()
+	if len(m.m) >= maxSignatureMemo {
+		clear(m.m)
+	}
+	m.m[k] = ok
+	m.mu.Unlock()
+	return ok
+}
