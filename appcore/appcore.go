@@ -93,20 +93,20 @@ func (a *Appcore) runApp(req appcoremsg.StartApp) kernelmsg.AppExited {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
-	key := a.cfg.Pool.key(req.Wasm)
-	wasm, err := a.cfg.Pool.instrument(key, req.Wasm)
+	key := a.cfg.Pool.Key(req.Wasm)
+	wasm, err := a.cfg.Pool.Instrument(key, req.Wasm)
 	if err != nil {
 		return a.loadFailed("meter", err)
 	}
-	sl, err := a.cfg.Pool.get(a.cfg.Cache)
+	sl, err := a.cfg.Pool.Get(runtimes, a.cfg.Cache)
 	if err != nil {
-		return a.loadFailed(sl.step, sl.err)
+		return a.loadFailed(sl.Step, err)
 	}
-	defer a.cfg.Pool.put(sl)
-	g := sl.g
+	defer a.cfg.Pool.Put(sl)
+	g := sl.Binding
 	*g = guest{a: a, ctx: ctx, args: append([]string{req.Name}, req.Args...)}
 	g.meter.g = g
-	cm, err := sl.compile(ctx, key, req.Wasm, wasm)
+	cm, err := sl.Compile(ctx, key, req.Wasm, wasm)
 	if err != nil {
 		return a.loadFailed("compile", err)
 	}
@@ -116,7 +116,7 @@ func (a *Appcore) runApp(req appcoremsg.StartApp) kernelmsg.AppExited {
 	// The guest's WASI comes from our own host module (wasi.go): clocks,
 	// sleep and randomness are served from virtual time through the kernel.
 	mc := wazero.NewModuleConfig().WithName(req.ComponentID).WithStartFunctions()
-	mod, err := sl.rt.InstantiateModule(ctx, cm, mc)
+	mod, err := sl.Runtime.InstantiateModule(ctx, cm, mc)
 	if err != nil {
 		return a.loadFailed("instantiate", err)
 	}
@@ -198,14 +198,6 @@ func firstLine(s string) string {
 // wazero v1.12.0's validator panics on some malformed modules (an index out
 // of range in func_validation.go), and a bad app must never take the
 // emulator down.
-func compile(ctx context.Context, rt wazero.Runtime, wasm []byte) (cm wazero.CompiledModule, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			cm, err = nil, fmt.Errorf("invalid module (wazero panicked while validating it: %v)", r)
-		}
-	}()
-	return rt.CompileModule(ctx, wasm)
-}
 
 // checkImports refuses modules that import anything but WASI and applibs.
 func checkImports(cm wazero.CompiledModule) error {

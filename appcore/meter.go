@@ -33,11 +33,6 @@ type meter struct {
 	compute int64 // virtual ns computed since the last syscall
 }
 
-// instrument adds the fuel counter to a module.
-func instrument(wasm []byte) ([]byte, error) {
-	return fuel.Instrument(wasm, fuel.Options{})
-}
-
 // fuelModule defines the callback the instrumented module imports.
 func (g *guest) fuelModule(rt wazero.Runtime) wazero.HostModuleBuilder {
 	return rt.NewHostModuleBuilder(fuel.DefaultImportModule).

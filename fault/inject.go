@@ -282,13 +282,7 @@ func (st *state) act() {
 				return v
 			}
 			armed = r.Permanent
-			switch mode {
-			case ModeSet0:
-				return v &^ (1 << bit)
-			case ModeSet1:
-				return v | 1<<bit
-			}
-			return v ^ 1<<bit
+			return applyMode(v, uint(bit), mode)
 		})
 	case a.Peripheral != nil && a.Peripheral.UARTGarbage != nil:
 		g := a.Peripheral.UARTGarbage
@@ -681,7 +675,7 @@ func (in *injector) deliver(st *state, from, to mailbox.Addr, b []byte) {
 }
 
 // applyMode applies a bit-flip mode to bit of b.
-func applyMode(b byte, bit uint, mode string) byte {
+func applyMode[T uint8 | uint32](b T, bit uint, mode string) T {
 	switch mode {
 	case ModeSet0:
 		return b &^ (1 << bit)

@@ -222,18 +222,18 @@ func (c *Core) runApp(s rtcoremsg.Start) rtcoremsg.Stopped {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	c.ctx = ctx
-	sl, err := c.cfg.Pool.get(c.cfg.Cache)
+	sl, err := c.cfg.Pool.Get(runtimes, c.cfg.Cache)
 	if err != nil {
-		return stopped("load", sl.step+": "+err.Error())
+		return stopped("load", sl.Step+": "+err.Error())
 	}
-	defer c.cfg.Pool.put(sl)
-	sl.cell.c = c
-	key := c.cfg.Pool.key(s.Wasm)
-	wasm, err := c.cfg.Pool.instrument(key, s.Wasm)
+	defer c.cfg.Pool.Put(sl)
+	sl.Binding.c = c
+	key := c.cfg.Pool.Key(s.Wasm)
+	wasm, err := c.cfg.Pool.Instrument(key, s.Wasm)
 	if err != nil {
 		return stopped("load", "cannot meter the module: "+err.Error())
 	}
-	cm, err := sl.compile(ctx, key, s.Wasm, wasm)
+	cm, err := sl.Compile(ctx, key, s.Wasm, wasm)
 	if err != nil {
 		return stopped("load", firstLine(err.Error()))
 	}
@@ -242,7 +242,7 @@ func (c *Core) runApp(s rtcoremsg.Start) rtcoremsg.Stopped {
 			return stopped("load", fmt.Sprintf("the module imports %s.%s; real-time apps may import only %s", mod, name, importModule))
 		}
 	}
-	mod, err := sl.rt.InstantiateModule(ctx, cm, wazero.NewModuleConfig().WithName(s.ComponentID).WithStartFunctions())
+	mod, err := sl.Runtime.InstantiateModule(ctx, cm, wazero.NewModuleConfig().WithName(s.ComponentID).WithStartFunctions())
 	if err != nil {
 		return stopped("load", firstLine(err.Error()))
 	}
@@ -274,15 +274,6 @@ func (c *Core) runApp(s rtcoremsg.Start) rtcoremsg.Stopped {
 		return stopped("exit", fmt.Sprintf("exit code %d", ee.ExitCode()))
 	}
 	return stopped("crash", firstLine(err.Error()))
-}
-
-func compile(ctx context.Context, rt wazero.Runtime, wasm []byte) (cm wazero.CompiledModule, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			cm, err = nil, fmt.Errorf("invalid module (wazero panicked while validating it: %v)", r)
-		}
-	}()
-	return rt.CompileModule(ctx, wasm)
 }
 
 func firstLine(s string) string {
