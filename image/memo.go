@@ -43,20 +43,7 @@ func (m *SignatureMemo) thumbprint(pub *ecdsa.PublicKey, xy [64]byte) [20]byte {
 	if m == nil {
 		return Thumbprint(pub)
 	}
-	m.mu.Lock()
-	tp, ok := m.tp[xy]
-	m.mu.Unlock()
-	if ok {
-		return tp
-	}
-	tp = Thumbprint(pub)
-	m.mu.Lock()
-	if len(m.tp) >= maxSignatureMemo {
-		clear(m.tp)
-	}
-	m.tp[xy] = tp
-	m.mu.Unlock()
-	return tp
+	return remember(&m.mu, m.tp, xy, func() [20]byte { return Thumbprint(pub) })
 }
 
 // verify reports whether sig (r‖s) is pub's signature of digest; xy is
@@ -70,19 +57,24 @@ func (m *SignatureMemo) verify(pub *ecdsa.PublicKey, xy [64]byte, digest [32]byt
 	if m == nil {
 		return check()
 	}
-	k := sigKey{pub: xy, digest: digest, sig: sig}
-	m.mu.Lock()
-	ok, hit := m.m[k]
-	m.mu.Unlock()
+	return remember(&m.mu, m.m, sigKey{pub: xy, digest: digest, sig: sig}, check)
+}
+
+// remember returns m[k], computing and storing it on a miss; past
+// maxSignatureMemo entries the map starts over.
+func remember[K comparable, V any](mu *sync.Mutex, m map[K]V, k K, compute func() V) V {
+	mu.Lock()
+	v, hit := m[k]
+	mu.Unlock()
 	if hit {
-		return ok
+		return v
 	}
-	ok = check()
-	m.mu.Lock()
-	if len(m.m) >= maxSignatureMemo {
-		clear(m.m)
+	v = compute()
+	mu.Lock()
+	if len(m) >= maxSignatureMemo {
+		clear(m)
 	}
-	m.m[k] = ok
-	m.mu.Unlock()
-	return ok
+	m[k] = v
+	mu.Unlock()
+	return v
 }
