@@ -258,7 +258,10 @@ func Describe(e *Event) string {
 	case "fuse.defer":
 		return fmt.Sprintf("deferred the anti-rollback fuse %s up to %s until the update is confirmed", s("counter"), s("value"))
 	case "power.cut":
-		return "POWER CUT during flash operation " + s("flash_op")
+		if op := s("flash_op"); op != "" {
+			return "POWER CUT during flash operation " + op
+		}
+		return "POWER CUT"
 	case "errorreport.record":
 		return fmt.Sprintf("error report #%s (%s, %s): %s", s("seq"), s("type"), s("class"), s("description"))
 	case "errorreport.lost":
