@@ -312,7 +312,10 @@ func (g *guest) injectFault(af guestfault.Fault) {
 	op := af.Op
 	switch op {
 	case "flip":
-		b, after, ok := guestfault.FlipBit(g.mod.Memory(), af.Offset, af.Bit)
+		b, after, ok := guestfault.FlipBit(g.mod.Memory(), af.Offset, af.Bit, af.Mode)
+		if af.Again && b == after {
+			return
+		}
 		g.a.tr.Emit(trace.Appcore, "app.fault", trace.Str("cid", g.a.cid), trace.Str("op", op),
 			trace.Uint("offset", uint64(af.Offset)), trace.Int("bit", int64(af.Bit&7)), trace.Bool("in_memory", ok),
 			trace.Uint("before", uint64(b)), trace.Uint("after", uint64(after)))

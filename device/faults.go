@@ -52,7 +52,8 @@ func (d *Device) glitchAt(p glitch.Point, detail string) glitch.Effect {
 
 // AddAppFault adds a function the app cores ask at each host call of a
 // guest app whether a fault strikes it there (guestfault.Fault; Op "" for
-// none); the first that answers decides.
+// none); the first that answers decides, except that a stuck bit's repeat
+// yields to any other fault.
 func (d *Device) AddAppFault(f guestfault.Source) {
 	if f != nil {
 		d.appFaults = append(d.appFaults, f)
@@ -60,12 +61,18 @@ func (d *Device) AddAppFault(f guestfault.Source) {
 }
 
 func (d *Device) appFaultAt(domain, cid string) guestfault.Fault {
+	var stuck guestfault.Fault // a stuck bit's repeat yields to a new fault
 	for _, f := range d.appFaults {
-		if af := f(domain, cid); af.Op != "" {
+		af := f(domain, cid)
+		switch {
+		case af.Op == "":
+		case !af.Again:
 			return af
+		case stuck.Op == "":
+			stuck = af
 		}
 	}
-	return guestfault.Fault{}
+	return stuck
 }
 
 // AddRegisterFault adds a function the real-time cores ask at each register

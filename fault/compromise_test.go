@@ -421,3 +421,34 @@ faults:
 	_, _, trace2 := run(t, readImage(t, "i2c-accel.bin"), p, 8*sim.Second)
 	require.Equal(t, trace1, trace2, "the noise comes from the seed")
 }
+
+// TestAppMemoryStuckBit: a permanent set1 in the app's memory is forced
+// again at every host call (traced only when it changes the byte), and a
+// later trap still strikes.
+func TestAppMemoryStuckBit(t *testing.T) {
+	bit := 0
+	p := plan(
+		// 16320: a byte of blink's stack (it starts at 16384), rewritten by its calls.
+		at(int64(2*sim.Second), fault.Action{App: &fault.AppAction{Op: "flip", Offset: 16320, Bit: &bit, Mode: fault.ModeSet1, Permanent: true}}),
+		at(int64(4*sim.Second), fault.Action{App: &fault.AppAction{Op: "trap"}}),
+	)
+	_, rec, _ := run(t, readImage(t, "blink.bin"), p, 6*sim.Second)
+	var flips []trace.Event
+	for _, e := range rec.Named("app.fault") {
+		if e.Str("op") == "flip" {
+			flips = append(flips, e)
+		}
+	}
+	require.Greater(t, len(flips), 1, "the app rewrites the byte; the stuck bit is forced again")
+	for _, e := range flips {
+		after, err := strconv.Atoi(e.Str("after"))
+		require.NoError(t, err)
+		require.Equal(t, 1, after&1, "bit 0 reads 1")
+		require.NotEqual(t, e.Str("before"), e.Str("after"), "only changes are traced")
+	}
+	trap, ok := rec.First("app.fault", "op", "trap")
+	require.True(t, ok, "the stuck bit does not shadow a later fault")
+	require.Greater(t, trap.T, 4*sim.Second)
+	_, err := fault.ParseJSON([]byte(`{"faults":[{"trigger":{"at":0},"action":{"app":{"op":"flip","permanent":true}}}]}`))
+	require.ErrorContains(t, err, "needs mode set0 or set1")
+}

@@ -347,7 +347,7 @@ func (st *state) act() {
 		in.t.JumpClock(time.Duration(*a.Network.ClockJump))
 	case a.App != nil:
 		cid, armed := a.App.CID, true
-		af := guestfault.Fault{Op: a.App.Op, Offset: a.App.Offset}
+		af := guestfault.Fault{Op: a.App.Op, Offset: a.App.Offset, Mode: a.App.Mode}
 		if a.App.Bit != nil {
 			af.Bit = uint8(*a.App.Bit)
 		} else {
@@ -362,8 +362,13 @@ func (st *state) act() {
 			if !armed || dom != core || !strings.Contains(c, cid) {
 				return guestfault.Fault{}
 			}
-			armed = false
-			return af
+			out := af
+			if a.App.Permanent {
+				af.Again = true // stuck: strike again at every host call, quietly
+			} else {
+				armed = false
+			}
+			return out
 		})
 	case a.Glitch != nil:
 		g := a.Glitch
@@ -631,8 +636,12 @@ func (in *injector) tap(from, to mailbox.Addr, b []byte) ([]byte, bool) {
 			}
 			off := st.pick(m.Offset, len(out)) % len(out)
 			bit := st.pick(m.Bit, 8)
-			out[off] ^= 1 << bit
-			st.inject("message.flip", append(base, trace.Int("offset", int64(off)), trace.Int("bit", int64(bit)))...)
+			out[off] = applyMode(out[off], uint(bit), m.Mode)
+			fields := append(base, trace.Int("offset", int64(off)), trace.Int("bit", int64(bit)))
+			if m.Mode != "" {
+				fields = append(fields, trace.Str("mode", m.Mode))
+			}
+			st.inject("message.flip", fields...)
 			return out, false
 		}
 	}

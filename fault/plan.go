@@ -117,6 +117,11 @@ type AppAction struct {
 	// bit to invert (nil picks one from the run's seed).
 	Offset uint32 `json:"offset,omitempty"`
 	Bit    *int   `json:"bit,omitempty"`
+	// Mode (op flip) is toggle (the default), set0 or set1; Permanent
+	// (set0 or set1) makes the bit stuck: it is forced again at every host
+	// call of the app from then on.
+	Mode      string `json:"mode,omitempty"`
+	Permanent bool   `json:"permanent,omitempty"`
 }
 
 // CompromiseAction makes a domain hostile: it plays a named script (the
@@ -324,6 +329,8 @@ type MessageAction struct {
 	// run's seed.
 	Offset *int `json:"offset,omitempty"`
 	Bit    *int `json:"bit,omitempty"`
+	// Mode (op flip) is toggle (the default), set0 or set1.
+	Mode string `json:"mode,omitempty"`
 	// Count is how many matching messages are hit (0 means 1).
 	Count int `json:"count,omitempty"`
 }
@@ -531,8 +538,16 @@ func (f *Fault) validate(path string) error {
 		default:
 			return pathErr(ap+".app.op", "%q is not trap, hang, exhaust or flip", a.App.Op)
 		}
-		if a.App.Op != "flip" && (a.App.Offset != 0 || a.App.Bit != nil) {
-			return pathErr(ap+".app", "offset and bit are for op flip only")
+		if a.App.Op != "flip" && (a.App.Offset != 0 || a.App.Bit != nil || a.App.Mode != "" || a.App.Permanent) {
+			return pathErr(ap+".app", "offset, bit, mode and permanent are for op flip only")
+		}
+		switch a.App.Mode {
+		case "", ModeToggle, ModeSet0, ModeSet1:
+		default:
+			return pathErr(ap+".app.mode", "%q is not toggle, set0 or set1", a.App.Mode)
+		}
+		if a.App.Permanent && a.App.Mode != ModeSet0 && a.App.Mode != ModeSet1 {
+			return pathErr(ap+".app.permanent", "a stuck bit needs mode set0 or set1")
 		}
 		if a.App.Bit != nil && (*a.App.Bit < 0 || *a.App.Bit > 7) {
 			return pathErr(ap+".app.bit", "%d is not 0–7", *a.App.Bit)
@@ -649,7 +664,7 @@ func (m *MessageAction) validate(path string) error {
 	var err error
 	switch m.Op {
 	case MsgDrop, MsgDuplicate:
-		err = errors1(extra("delay", m.Delay != nil), extra("length", m.Length != nil), extra("offset", m.Offset != nil), extra("bit", m.Bit != nil))
+		err = errors1(extra("delay", m.Delay != nil), extra("length", m.Length != nil), extra("offset", m.Offset != nil), extra("bit", m.Bit != nil), extra("mode", m.Mode != ""))
 	case MsgDelay:
 		if m.Delay == nil {
 			return pathErr(path+".delay", "missing (op delay)")
@@ -657,12 +672,12 @@ func (m *MessageAction) validate(path string) error {
 		if *m.Delay < 0 {
 			return pathErr(path+".delay", "%d is negative", int64(*m.Delay))
 		}
-		err = errors1(extra("length", m.Length != nil), extra("offset", m.Offset != nil), extra("bit", m.Bit != nil))
+		err = errors1(extra("length", m.Length != nil), extra("offset", m.Offset != nil), extra("bit", m.Bit != nil), extra("mode", m.Mode != ""))
 	case MsgTruncate:
 		if m.Length != nil && *m.Length < 0 {
 			return pathErr(path+".length", "%d is negative", *m.Length)
 		}
-		err = errors1(extra("delay", m.Delay != nil), extra("offset", m.Offset != nil), extra("bit", m.Bit != nil))
+		err = errors1(extra("delay", m.Delay != nil), extra("offset", m.Offset != nil), extra("bit", m.Bit != nil), extra("mode", m.Mode != ""))
 	case MsgFlip:
 		if m.Offset != nil && *m.Offset < 0 {
 			return pathErr(path+".offset", "%d is negative", *m.Offset)
@@ -670,12 +685,17 @@ func (m *MessageAction) validate(path string) error {
 		if err := checkBit(path+".bit", m.Bit); err != nil {
 			return err
 		}
+		switch m.Mode {
+		case "", ModeToggle, ModeSet0, ModeSet1:
+		default:
+			return pathErr(path+".mode", "%q is not toggle, set0 or set1", m.Mode)
+		}
 		err = errors1(extra("delay", m.Delay != nil), extra("length", m.Length != nil))
 	case MsgReorder:
 		if m.Delay != nil && *m.Delay <= 0 {
 			return pathErr(path+".delay", "%d is not positive", int64(*m.Delay))
 		}
-		err = errors1(extra("length", m.Length != nil), extra("offset", m.Offset != nil), extra("bit", m.Bit != nil))
+		err = errors1(extra("length", m.Length != nil), extra("offset", m.Offset != nil), extra("bit", m.Bit != nil), extra("mode", m.Mode != ""))
 	case "":
 		return pathErr(path+".op", "missing (drop, duplicate, delay, truncate, flip or reorder)")
 	default:

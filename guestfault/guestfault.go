@@ -22,6 +22,11 @@ type Fault struct {
 	Op     string
 	Offset uint32
 	Bit    uint8
+	// Mode (Flip) is "toggle" ("" too), "set0" or "set1".
+	Mode string
+	// Again marks a stuck bit's later strikes: the core traces them only
+	// when they change the byte.
+	Again bool
 }
 
 // Source is asked at each host call of a guest app — by its core's domain
@@ -29,11 +34,20 @@ type Fault struct {
 // strikes it there.
 type Source func(domain, cid string) Fault
 
-// FlipBit inverts bit (0–7) of the byte at off of mem. ok is false, and
+// FlipBit changes bit (0–7) of the byte at off of mem as mode says:
+// "toggle" (or "") inverts it, "set0" and "set1" force it. ok is false, and
 // nothing changes, when off lies beyond the memory.
-func FlipBit(mem api.Memory, off uint32, bit uint8) (before, after byte, ok bool) {
+func FlipBit(mem api.Memory, off uint32, bit uint8, mode string) (before, after byte, ok bool) {
 	before, ok = mem.ReadByte(off)
-	after = before ^ (1 << (bit & 7))
+	m := byte(1) << (bit & 7)
+	switch mode {
+	case "set0":
+		after = before &^ m
+	case "set1":
+		after = before | m
+	default:
+		after = before ^ m
+	}
 	if ok {
 		mem.WriteByte(off, after)
 	}
