@@ -90,6 +90,27 @@ func (d *Device) registerFaultAt(domain string, addr, v uint32) uint32 {
 	return v
 }
 
+// StickRAM makes bit (0–7) of the byte at physical address addr a stuck
+// cell of a real-time core's SYSRAM (core 0 or 1) or of the A7 SYSRAM that
+// holds the intercore buffers (any core): it keeps value through every
+// later write (fault injection). where names the RAM; a real-time core's
+// TCM is its app's memory, stuck through an app fault instead.
+func (d *Device) StickRAM(core int, addr uint32, bit uint8, value bool) (where string, err error) {
+	for i, l := range d.rtLinks {
+		if l.Shared != nil && l.Shared.Contains(addr, 1) {
+			return fmt.Sprintf("a7-sysram (intercore buffers of rtcore%d)", i), l.Shared.StickBit(addr, bit, value)
+		}
+	}
+	if core < 0 || core >= len(d.rt) || d.rt[core] == nil {
+		return "", fmt.Errorf("no real-time core %d", core)
+	}
+	ram := d.rt[core].SYSRAM()
+	if !ram.Contains(addr, 1) {
+		return "", fmt.Errorf("%#08x is not in rtcore%d's SYSRAM or the A7 SYSRAM (a stuck TCM bit is an app fault with core)", addr, core)
+	}
+	return fmt.Sprintf("rtcore%d sysram", core), ram.StickBit(addr, bit, value)
+}
+
 // RTLink returns a real-time core's end of its intercore channel in this
 // boot: the shared memory holding the rings, and its mailbox (fault
 // injection: a hostile real-time core forging intercore traffic).

@@ -452,3 +452,31 @@ func TestAppMemoryStuckBit(t *testing.T) {
 	_, err := fault.ParseJSON([]byte(`{"faults":[{"trigger":{"at":0},"action":{"app":{"op":"flip","permanent":true}}}]}`))
 	require.ErrorContains(t, err, "needs mode set0 or set1")
 }
+
+// TestRAMStuckBit: a stuck cell in the A7 SYSRAM keeps its value through
+// the kernel's writes: bit 4 of the RT→HL ring's write position stays 1, so
+// the kernel finds the ring's positions untrustworthy; the rest of the
+// device runs on.
+func TestRAMStuckBit(t *testing.T) {
+	bit := 4
+	p := plan(at(int64(sim.Second), fault.Action{RAM: &fault.RAMFlip{Addr: 0x80380000, Bit: &bit, Mode: fault.ModeSet1, Permanent: true}}))
+	var dev *device.Device
+	res, rec, _ := run(t, readImage(t, "intercore.bin"), p, 4*sim.Second, func(d *device.Device) { dev = d })
+	require.False(t, res.Halted)
+	in := injects(rec)
+	require.Len(t, in, 1)
+	require.Equal(t, "a7-sysram (intercore buffers of rtcore0)", in[0].Str("ram"))
+	require.Equal(t, "true", in[0].Str("permanent"))
+	shared, _ := dev.RTLink(0)
+	require.NoError(t, shared.Write(0x80380000, []byte{0, 0, 0, 0}))
+	var b [1]byte
+	require.NoError(t, shared.Read(0x80380000, b[:]))
+	require.Equal(t, byte(0x10), b[0], "stuck at 1 through a write")
+	_, corrupt := rec.First("intercore.corrupt")
+	_, dropped := rec.First("intercore.drop")
+	require.True(t, corrupt || dropped, "the kernel notices the ring")
+
+	p = plan(at(0, fault.Action{RAM: &fault.RAMFlip{Core: "rtcore0", Addr: 0x00100010, Bit: &bit, Mode: fault.ModeSet0, Permanent: true}}))
+	_, rec, _ = run(t, readImage(t, "intercore.bin"), p, 100*sim.Millisecond)
+	require.Contains(t, injects(rec)[0].Str("error"), "a stuck TCM bit is an app fault with core")
+}

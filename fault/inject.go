@@ -48,6 +48,8 @@ type Target interface {
 	// PokeRAM changes a byte of modelled RAM at a physical address
 	// (device.Device.PokeRAM); ok is false when addr is not RAM.
 	PokeRAM(core int, addr uint32, f func(byte) byte) (where string, before, after byte, ok bool)
+	// StickRAM makes a bit of modelled RAM a stuck cell (device.Device.StickRAM).
+	StickRAM(core int, addr uint32, bit uint8, value bool) (where string, err error)
 	// RTLink returns a real-time core's end of its intercore channel: the
 	// shared memory holding the rings and its mailbox (nil, nil if none).
 	RTLink(core int) (*hw.RAM, *hw.MailboxChannel)
@@ -329,8 +331,17 @@ func (st *state) act() {
 		r := a.RAM
 		bit := uint(st.pick(r.Bit, 8))
 		core, _ := rtIndex(r.Core)
-		where, before, after, ok := in.t.PokeRAM(core, uint32(r.Addr), func(b byte) byte { return applyMode(b, bit, r.Mode) })
 		fields := []trace.Field{trace.Str("addr", fmt.Sprintf("%#08x", uint32(r.Addr))), trace.Int("bit", int64(bit))}
+		if r.Permanent {
+			where, err := in.t.StickRAM(core, uint32(r.Addr), uint8(bit), r.Mode == ModeSet1)
+			if err != nil {
+				st.inject("ram.flip", append(fields, trace.Bool("permanent", true), trace.Str("error", err.Error()))...)
+				break
+			}
+			st.inject("ram.flip", append(fields, trace.Bool("permanent", true), trace.Str("mode", r.Mode), trace.Str("ram", where))...)
+			break
+		}
+		where, before, after, ok := in.t.PokeRAM(core, uint32(r.Addr), func(b byte) byte { return applyMode(b, bit, r.Mode) })
 		if !ok {
 			st.inject("ram.flip", append(fields, trace.Str("error", "no modelled RAM at this address (core "+orNone(r.Core)+")"))...)
 			break

@@ -86,6 +86,9 @@ type RAMFlip struct {
 	Addr Hex32  `json:"addr"`
 	Bit  *int   `json:"bit,omitempty"` // 0–7; nil: drawn from the seed
 	Mode string `json:"mode,omitempty"`
+	// Permanent (modes set0 and set1; SYSRAM only) makes the cell stuck:
+	// it keeps the value through every later write.
+	Permanent bool `json:"permanent,omitempty"`
 }
 
 // NetworkAction attacks the device's link to its security service; exactly
@@ -517,6 +520,9 @@ func (f *Fault) validate(path string) error {
 		case "", ModeToggle, ModeSet0, ModeSet1:
 		default:
 			return pathErr(ap+".ram.mode", "%q is not toggle, set0 or set1", r.Mode)
+		}
+		if r.Permanent && r.Mode != ModeSet0 && r.Mode != ModeSet1 {
+			return pathErr(ap+".ram.permanent", "a stuck cell needs mode set0 or set1")
 		}
 	case a.Power != nil:
 		if a.Power.OffFor != nil && *a.Power.OffFor < 0 {

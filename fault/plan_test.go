@@ -110,7 +110,7 @@ func TestDescribeTrigger(t *testing.T) {
 func TestMorePlanKinds(t *testing.T) {
 	p, err := Load(filepath.Join("testdata", "plan-more.yaml"))
 	require.NoError(t, err)
-	require.Len(t, p.Faults, 21)
+	require.Len(t, p.Faults, 22)
 	require.Equal(t, Hex32(0x38040004), p.Faults[10].Action.Peripheral.Register.Addr)
 	require.Equal(t, MsgReorder, p.Faults[17].Action.Message.Op)
 	out, err := json.Marshal(p)

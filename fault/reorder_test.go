@@ -49,7 +49,8 @@ func (b *bench) AddRegisterFault(guestfault.RegisterSource) {}
 func (b *bench) PokeRAM(int, uint32, func(byte) byte) (string, byte, byte, bool) {
 	return "", 0, 0, false
 }
-func (b *bench) RTLink(int) (*hw.RAM, *hw.MailboxChannel) { return nil, nil }
+func (b *bench) StickRAM(int, uint32, uint8, bool) (string, error) { return "", nil }
+func (b *bench) RTLink(int) (*hw.RAM, *hw.MailboxChannel)          { return nil, nil }
 
 // TestMessageReorder: a reordered message arrives right after the next one
 // on its link; with none coming, it arrives when its wait runs out. The

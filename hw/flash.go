@@ -19,12 +19,8 @@ type Flash struct {
 	blocks map[uint32][]byte // 4 KiB blocks written since power-on
 	ops    uint64            // program and erase operations so far
 	hook   func(FlashOp) FlashOutcome
-	stuck  map[uint32]stuckCell // cells stuck at a value (StickBit), by byte offset
+	stuck  stuckBits         // cells stuck at a value (StickBit), by byte offset
 }
-
-// stuckCell is a byte's stuck bits: they read (and stay) 0 in and0 == 0
-// positions and 1 in or1 positions.
-type stuckCell struct{ and0, or1 byte }
 
 // FlashOp is one program or erase operation, numbered from 1 over the
 // part's life (Flash.Ops).
@@ -195,22 +191,7 @@ func (f *Flash) StickBit(off uint32, bit uint8, value bool) error {
 	if err := f.check(off, 1); err != nil {
 		return err
 	}
-	if f.stuck == nil {
-		f.stuck = map[uint32]stuckCell{}
-	}
-	c, ok := f.stuck[off]
-	if !ok {
-		c.and0 = 0xFF
-	}
-	m := byte(1) << (bit & 7)
-	if value {
-		c.or1 |= m
-		c.and0 |= m
-	} else {
-		c.and0 &^= m
-		c.or1 &^= m
-	}
-	f.stuck[off] = c
+	f.stuck.stick(off, bit, value)
 	f.restick(off, 1)
 	return nil
 }
@@ -220,12 +201,9 @@ func (f *Flash) restick(off, n uint32) {
 	if len(f.stuck) == 0 {
 		return
 	}
-	for addr, c := range f.stuck {
-		if addr >= off && addr-off < n {
-			b := f.block(addr / FlashBlockSize)
-			b[addr%FlashBlockSize] = b[addr%FlashBlockSize]&c.and0 | c.or1
-		}
-	}
+	f.stuck.apply(off, n, 0, func(a uint32) *byte {
+		return &f.block(a / FlashBlockSize)[a%FlashBlockSize]
+	})
 }
 
 // WrittenBlocks returns a copy of every 4 KiB block written or erased since

@@ -10,6 +10,8 @@ type RAM struct {
 	base uint32
 	size uint32
 	b    []byte // allocated at the first write: until then every byte reads 0
+	// stuck are bits stuck at a value (StickBit).
+	stuck stuckBits
 }
 
 // NewRAM returns size bytes of zeroed memory at physical address base.
@@ -48,12 +50,35 @@ func (r *RAM) Write(addr uint32, p []byte) error {
 		r.b = make([]byte, r.size)
 	}
 	copy(r.b[addr-r.base:], p)
+	r.restick(addr, uint32(len(p)))
 	return nil
 }
 
-// Clear zeroes the RAM.
+// StickBit makes bit (0–7) of the byte at physical address addr a stuck
+// cell: it takes value now and keeps it through every later write and
+// Clear. It is the hook for fault injection.
+func (r *RAM) StickBit(addr uint32, bit uint8, value bool) error {
+	if !r.Contains(addr, 1) {
+		return fmt.Errorf("ram: %#08x is outside %#08x+%#x: %w", addr, r.base, r.size, ErrInvalid)
+	}
+	if r.b == nil {
+		r.b = make([]byte, r.size)
+	}
+	r.stuck.stick(addr, bit, value)
+	r.restick(addr, 1)
+	return nil
+}
+
+func (r *RAM) restick(addr, n uint32) {
+	if len(r.stuck) > 0 {
+		r.stuck.apply(addr, n, r.base, func(off uint32) *byte { return &r.b[off] })
+	}
+}
+
+// Clear zeroes the RAM (but for its stuck bits).
 func (r *RAM) Clear() {
 	for i := range r.b {
 		r.b[i] = 0
 	}
+	r.restick(r.base, r.size)
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/sphere-emu/sphere-emu/glitch"
 	"github.com/sphere-emu/sphere-emu/guestfault"
+	"github.com/sphere-emu/sphere-emu/hw"
 	"github.com/sphere-emu/sphere-emu/rtcore/rtcoremsg"
 	"github.com/sphere-emu/sphere-emu/sim"
 	"github.com/sphere-emu/sphere-emu/trace"
@@ -324,13 +325,10 @@ func (c *Core) physCopy(m api.Module, addr, ptr, n uint32, write bool) {
 			copy(buf, tcm)
 		}
 	case addr >= SYSRAMBase && uint64(addr)+uint64(n) <= SYSRAMBase+SYSRAMSize:
-		if c.sysram == nil {
-			c.sysram = make([]byte, SYSRAMSize) // allocated at first use: it reads as zeros until then
-		}
 		if write {
-			copy(c.sysram[addr-SYSRAMBase:], buf)
+			_ = c.sysram.Write(addr, buf) // in range: checked above
 		} else {
-			copy(buf, c.sysram[addr-SYSRAMBase:])
+			_ = c.sysram.Read(addr, buf)
 		}
 	case c.cfg.Shared != nil && c.cfg.Shared.Contains(addr, n):
 		var err error
@@ -433,12 +431,14 @@ func (c *Core) Poke(addr uint32, f func(byte) byte) (before, after byte, ok bool
 		mem.WriteByte(addr-TCMBase, f(b))
 		return b, f(b), true
 	case addr >= SYSRAMBase && uint64(addr) < SYSRAMBase+SYSRAMSize:
-		if c.sysram == nil {
-			c.sysram = make([]byte, SYSRAMSize)
-		}
-		b := c.sysram[addr-SYSRAMBase]
-		c.sysram[addr-SYSRAMBase] = f(b)
-		return b, f(b), true
+		var b [1]byte
+		_ = c.sysram.Read(addr, b[:])
+		after := f(b[0])
+		_ = c.sysram.Write(addr, []byte{after})
+		return b[0], after, true
 	}
 	return 0, 0, false
 }
+
+// SYSRAM is the core's own SYSRAM (fault injection: stuck cells).
+func (c *Core) SYSRAM() *hw.RAM { return c.sysram }

@@ -117,7 +117,7 @@ type Core struct {
 	ep     *mailbox.Endpoint
 	tr     *trace.Tracer
 	proc   *sim.Proc
-	sysram []byte // SYSRAMSize bytes, allocated at first access (nil reads as zeros)
+	sysram *hw.RAM // SYSRAMSize bytes at SYSRAMBase (allocated at the first write)
 
 	// The running app.
 	app        *rtcoremsg.Start
@@ -142,7 +142,7 @@ func New(c Config) *Core {
 	if c.Core == 1 {
 		addr = mailbox.RTCore1
 	}
-	core := &Core{cfg: c, addr: addr, dom: addr.String(), ep: c.Bus.Open(addr, 0), tr: c.Tracer}
+	core := &Core{cfg: c, addr: addr, dom: addr.String(), ep: c.Bus.Open(addr, 0), tr: c.Tracer, sysram: hw.NewRAM(SYSRAMBase, SYSRAMSize)}
 	for n, line := range c.IRQLines {
 		if n >= 0 && n < numIRQs {
 			core.lines[n] = line
@@ -211,9 +211,7 @@ func (c *Core) runApp(s rtcoremsg.Start) rtcoremsg.Stopped {
 	c.nvic = [numIRQs / 32]uint32{}
 	c.masked, c.inIRQ, c.debt = false, false, 0
 	c.stopReason, c.stopDetail = "", ""
-	for i := range c.sysram {
-		c.sysram[i] = 0
-	}
+	c.sysram.Clear()
 	defer func() { c.app, c.mod, c.irqFn = nil, nil, nil }()
 	stopped := func(reason, detail string) rtcoremsg.Stopped {
 		return rtcoremsg.Stopped{ComponentID: s.ComponentID, Reason: reason, Detail: detail}
