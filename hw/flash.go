@@ -19,7 +19,7 @@ type Flash struct {
 	blocks map[uint32][]byte // 4 KiB blocks written since power-on
 	ops    uint64            // program and erase operations so far
 	hook   func(FlashOp) FlashOutcome
-	stuck  stuckBits         // cells stuck at a value (StickBit), by byte offset
+	stuck  stuckBits // cells stuck at a value (StickBit), by byte offset
 }
 
 // FlashOp is one program or erase operation, numbered from 1 over the
