@@ -26,3 +26,18 @@ func TestStuckBitSurvivesProgramAndErase(t *testing.T) {
 	require.NoError(t, f.Program(FlashBlockSize, []byte{0}), "other blocks are not touched")
 	require.Error(t, f.StickBit(2*FlashBlockSize, 0, true))
 }
+
+// TestStuckRAMBit: a stuck RAM cell keeps its value through writes and
+// Clear; an address outside the RAM is refused.
+func TestStuckRAMBit(t *testing.T) {
+	r := NewRAM(0x1000, 16)
+	require.NoError(t, r.StickBit(0x1002, 7, true))
+	require.NoError(t, r.Write(0x1000, []byte{0, 0, 0, 0}))
+	b := make([]byte, 4)
+	require.NoError(t, r.Read(0x1000, b))
+	require.Equal(t, []byte{0, 0, 0x80, 0}, b)
+	r.Clear()
+	require.NoError(t, r.Read(0x1000, b))
+	require.Equal(t, []byte{0, 0, 0x80, 0}, b)
+	require.Error(t, r.StickBit(0x1010, 0, true))
+}
