@@ -516,13 +516,8 @@ func (f *Fault) validate(path string) error {
 		if err := checkBit(ap+".ram.bit", r.Bit); err != nil {
 			return err
 		}
-		switch r.Mode {
-		case "", ModeToggle, ModeSet0, ModeSet1:
-		default:
-			return pathErr(ap+".ram.mode", "%q is not toggle, set0 or set1", r.Mode)
-		}
-		if r.Permanent && r.Mode != ModeSet0 && r.Mode != ModeSet1 {
-			return pathErr(ap+".ram.permanent", "a stuck cell needs mode set0 or set1")
+		if err := checkMode(ap+".ram", r.Mode, r.Permanent); err != nil {
+			return err
 		}
 	case a.Power != nil:
 		if a.Power.OffFor != nil && *a.Power.OffFor < 0 {
@@ -547,13 +542,8 @@ func (f *Fault) validate(path string) error {
 		if a.App.Op != "flip" && (a.App.Offset != 0 || a.App.Bit != nil || a.App.Mode != "" || a.App.Permanent) {
 			return pathErr(ap+".app", "offset, bit, mode and permanent are for op flip only")
 		}
-		switch a.App.Mode {
-		case "", ModeToggle, ModeSet0, ModeSet1:
-		default:
-			return pathErr(ap+".app.mode", "%q is not toggle, set0 or set1", a.App.Mode)
-		}
-		if a.App.Permanent && a.App.Mode != ModeSet0 && a.App.Mode != ModeSet1 {
-			return pathErr(ap+".app.permanent", "a stuck bit needs mode set0 or set1")
+		if err := checkMode(ap+".app", a.App.Mode, a.App.Permanent); err != nil {
+			return err
 		}
 		if a.App.Bit != nil && (*a.App.Bit < 0 || *a.App.Bit > 7) {
 			return pathErr(ap+".app.bit", "%d is not 0–7", *a.App.Bit)
@@ -586,6 +576,20 @@ func (f *Fault) validate(path string) error {
 	return nil
 }
 
+// checkMode checks a bit flip's mode at path (path.mode), and that a
+// permanent one (a stuck cell) forces a value.
+func checkMode(path, mode string, permanent bool) error {
+	switch mode {
+	case "", ModeToggle, ModeSet0, ModeSet1:
+	default:
+		return pathErr(path+".mode", "%q is not toggle, set0 or set1", mode)
+	}
+	if permanent && mode != ModeSet0 && mode != ModeSet1 {
+		return pathErr(path+".permanent", "a stuck cell needs mode set0 or set1")
+	}
+	return nil
+}
+
 func checkBit(path string, b *int) error {
 	if b != nil && (*b < 0 || *b > 7) {
 		return pathErr(path, "%d is not 0–7", *b)
@@ -601,13 +605,8 @@ func (fa *FlashAction) validate(path string) error {
 		if err := checkBit(path+".flip.bit", fa.Flip.Bit); err != nil {
 			return err
 		}
-		switch fa.Flip.Mode {
-		case "", ModeToggle, ModeSet0, ModeSet1:
-		default:
-			return pathErr(path+".flip.mode", "%q is not toggle, set0 or set1", fa.Flip.Mode)
-		}
-		if fa.Flip.Permanent && fa.Flip.Mode != ModeSet0 && fa.Flip.Mode != ModeSet1 {
-			return pathErr(path+".flip.permanent", "a stuck cell needs mode set0 or set1")
+		if err := checkMode(path+".flip", fa.Flip.Mode, fa.Flip.Permanent); err != nil {
+			return err
 		}
 	default:
 		switch fa.Fail.Ops {
@@ -691,10 +690,8 @@ func (m *MessageAction) validate(path string) error {
 		if err := checkBit(path+".bit", m.Bit); err != nil {
 			return err
 		}
-		switch m.Mode {
-		case "", ModeToggle, ModeSet0, ModeSet1:
-		default:
-			return pathErr(path+".mode", "%q is not toggle, set0 or set1", m.Mode)
+		if err := checkMode(path, m.Mode, false); err != nil {
+			return err
 		}
 		err = errors1(extra("delay", m.Delay != nil), extra("length", m.Length != nil))
 	case MsgReorder:
@@ -753,12 +750,7 @@ func (pa *PeripheralAction) validate(path string) error {
 		if r.Bit != nil && (*r.Bit < 0 || *r.Bit > 31) {
 			return pathErr(path+".register.bit", "%d is not 0–31", *r.Bit)
 		}
-		switch r.Mode {
-		case "", ModeToggle, ModeSet0, ModeSet1:
-		default:
-			return pathErr(path+".register.mode", "%q is not toggle, set0 or set1", r.Mode)
-		}
-		return nil
+		return checkMode(path+".register", r.Mode, false)
 	case pa.ADCNoise != nil:
 		if pa.ADCNoise.Channel < 0 || pa.ADCNoise.Channel > 7 {
 			return pathErr(path+".adc_noise.channel", "%d is not 0–7", pa.ADCNoise.Channel)
