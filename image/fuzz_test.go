@@ -197,3 +197,21 @@ func FuzzParseCapabilityPayload(f *testing.F) {
 		require.Equal(t, b, again)
 	})
 }
+
+// FuzzFindField: on any bytes FindField does not panic, and a field it
+// finds lies inside the package.
+func FuzzFindField(f *testing.F) {
+	f.Add(testApp(f, "blink"))
+	f.Add(rawPackage([]byte("x"), 3, sgSec, idSec, sec(SectionRevocation, []byte{1})))
+	f.Add(rawPackage(nil, 2, idSec, sgSec, sec(SectionRevocation, []byte{1, 2, 3, 4})))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for _, name := range PackageFieldNames {
+			fd, err := FindField(b, name)
+			if err != nil {
+				continue
+			}
+			require.LessOrEqual(t, uint64(fd.Offset)+uint64(fd.Length), uint64(len(b)), name)
+		}
+	})
+}
