@@ -7,7 +7,6 @@ import (
 	"github.com/sphere-emu/sphere-emu/guestfault"
 	"github.com/sphere-emu/sphere-emu/hw"
 	"github.com/sphere-emu/sphere-emu/mailbox"
-	"github.com/sphere-emu/sphere-emu/rtcore"
 	"github.com/sphere-emu/sphere-emu/trace"
 )
 
@@ -96,19 +95,25 @@ func (d *Device) registerFaultAt(domain string, addr, v uint32) uint32 {
 // later write (fault injection). where names the RAM; a real-time core's
 // TCM is its app's memory, stuck through an app fault instead.
 func (d *Device) StickRAM(core int, addr uint32, bit uint8, value bool) (where string, err error) {
-	for i, l := range d.rtLinks {
-		if l.Shared != nil && l.Shared.Contains(addr, 1) {
-			return fmt.Sprintf("a7-sysram (intercore buffers of rtcore%d)", i), l.Shared.StickBit(addr, bit, value)
-		}
-	}
-	if core < 0 || core >= len(d.rt) || d.rt[core] == nil {
-		return "", fmt.Errorf("no real-time core %d", core)
-	}
-	ram := d.rt[core].SYSRAM()
-	if !ram.Contains(addr, 1) {
+	where, ram := d.sysRAM(core, addr)
+	if ram == nil {
 		return "", fmt.Errorf("%#08x is not in rtcore%d's SYSRAM or the A7 SYSRAM (a stuck TCM bit is an app fault with core)", addr, core)
 	}
-	return fmt.Sprintf("rtcore%d sysram", core), ram.StickBit(addr, bit, value)
+	return where, ram.StickBit(addr, bit, value)
+}
+
+// sysRAM finds the SYSRAM holding addr: the A7's, where the intercore
+// buffers are (any core), or real-time core's own; nil if neither.
+func (d *Device) sysRAM(core int, addr uint32) (where string, ram *hw.RAM) {
+	for i, l := range d.rtLinks {
+		if l.Shared != nil && l.Shared.Contains(addr, 1) {
+			return fmt.Sprintf("a7-sysram (intercore buffers of rtcore%d)", i), l.Shared
+		}
+	}
+	if core >= 0 && core < len(d.rt) && d.rt[core] != nil && d.rt[core].SYSRAM().Contains(addr, 1) {
+		return fmt.Sprintf("rtcore%d sysram", core), d.rt[core].SYSRAM()
+	}
+	return "", nil
 }
 
 // RTLink returns a real-time core's end of its intercore channel in this
@@ -126,26 +131,13 @@ func (d *Device) RTLink(core int) (*hw.RAM, *hw.MailboxChannel) {
 // intercore buffers (any core) to f(the byte), for fault injection (a bit
 // flip in RAM). where names the RAM; ok is false when addr is none of them.
 func (d *Device) PokeRAM(core int, addr uint32, f func(byte) byte) (where string, before, after byte, ok bool) {
-	for i, l := range d.rtLinks {
-		if l.Shared != nil && l.Shared.Contains(addr, 1) {
-			var b [1]byte
-			if l.Shared.Read(addr, b[:]) != nil {
-				return "", 0, 0, false
-			}
-			after := f(b[0])
-			if l.Shared.Write(addr, []byte{after}) != nil {
-				return "", 0, 0, false
-			}
-			return fmt.Sprintf("a7-sysram (intercore buffers of rtcore%d)", i), b[0], after, true
-		}
+	if where, ram := d.sysRAM(core, addr); ram != nil {
+		before, after, err := ram.Poke(addr, f)
+		return where, before, after, err == nil
 	}
 	if core < 0 || core >= len(d.rt) || d.rt[core] == nil {
 		return "", 0, 0, false
 	}
-	before, after, ok = d.rt[core].Poke(addr, f)
-	where = fmt.Sprintf("rtcore%d tcm", core)
-	if addr >= rtcore.SYSRAMBase {
-		where = fmt.Sprintf("rtcore%d sysram", core)
-	}
-	return where, before, after, ok
+	before, after, ok = d.rt[core].PokeTCM(addr, f)
+	return fmt.Sprintf("rtcore%d tcm", core), before, after, ok
 }

@@ -54,6 +54,22 @@ func (r *RAM) Write(addr uint32, p []byte) error {
 	return nil
 }
 
+// Poke changes the byte at physical address addr to f(the byte), for fault
+// injection (a bit flip), and returns it before and after (as stored: a
+// stuck bit keeps its value).
+func (r *RAM) Poke(addr uint32, f func(byte) byte) (before, after byte, err error) {
+	var b [1]byte
+	if err := r.Read(addr, b[:]); err != nil {
+		return 0, 0, err
+	}
+	before = b[0]
+	if err := r.Write(addr, []byte{f(before)}); err != nil {
+		return 0, 0, err
+	}
+	_ = r.Read(addr, b[:])
+	return before, b[0], nil
+}
+
 // StickBit makes bit (0–7) of the byte at physical address addr a stuck
 // cell: it takes value now and keeps it through every later write and
 // Clear. It is the hook for fault injection.

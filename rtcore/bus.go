@@ -412,32 +412,22 @@ func (c *Core) wfi() {
 	c.dispatch()
 }
 
-// Poke changes the byte of the core's RAM at physical address addr — its
-// TCM (the running app's memory) or its SYSRAM — to f(the byte), for fault
-// injection (a bit flip in RAM). It reports false, and changes nothing,
-// when addr is not RAM of this core (or the TCM byte lies beyond the app's
-// memory, or no app runs).
-func (c *Core) Poke(addr uint32, f func(byte) byte) (before, after byte, ok bool) {
-	switch {
-	case addr >= TCMBase && uint64(addr) < TCMBase+TCMSize:
-		if c.mod == nil {
-			return 0, 0, false
-		}
-		mem := c.mod.Memory()
-		b, ok := mem.ReadByte(addr - TCMBase)
-		if !ok {
-			return 0, 0, false
-		}
-		mem.WriteByte(addr-TCMBase, f(b))
-		return b, f(b), true
-	case addr >= SYSRAMBase && uint64(addr) < SYSRAMBase+SYSRAMSize:
-		var b [1]byte
-		_ = c.sysram.Read(addr, b[:])
-		after := f(b[0])
-		_ = c.sysram.Write(addr, []byte{after})
-		return b[0], after, true
+// PokeTCM changes the byte of the core's TCM (the running app's memory) at
+// physical address addr to f(the byte), for fault injection (a bit flip in
+// RAM). It reports false, and changes nothing, when addr is not in the TCM,
+// the byte lies beyond the app's memory, or no app runs.
+func (c *Core) PokeTCM(addr uint32, f func(byte) byte) (before, after byte, ok bool) {
+	if addr < TCMBase || uint64(addr) >= TCMBase+TCMSize || c.mod == nil {
+		return 0, 0, false
 	}
-	return 0, 0, false
+	mem := c.mod.Memory()
+	before, ok = mem.ReadByte(addr - TCMBase)
+	if !ok {
+		return 0, 0, false
+	}
+	after = f(before)
+	mem.WriteByte(addr-TCMBase, after)
+	return before, after, true
 }
 
 // SYSRAM is the core's own SYSRAM (fault injection: stuck cells).
