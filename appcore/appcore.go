@@ -312,13 +312,9 @@ func (g *guest) injectFault(af guestfault.Fault) {
 	op := af.Op
 	switch op {
 	case "flip":
-		b, after, ok := guestfault.FlipBit(g.mod.Memory(), af.Offset, af.Bit, af.Mode)
-		if af.Again && b == after {
-			return
+		if details, emit := af.StrikeMemory(g.mod.Memory()); emit {
+			g.a.tr.Emit(trace.Appcore, "app.fault", append([]trace.Field{trace.Str("cid", g.a.cid), trace.Str("op", op)}, details...)...)
 		}
-		g.a.tr.Emit(trace.Appcore, "app.fault", trace.Str("cid", g.a.cid), trace.Str("op", op),
-			trace.Uint("offset", uint64(af.Offset)), trace.Int("bit", int64(af.Bit&7)), trace.Bool("in_memory", ok),
-			trace.Uint("before", uint64(b)), trace.Uint("after", uint64(after)))
 	case "trap":
 		g.a.tr.Emit(trace.Appcore, "app.fault", trace.Str("cid", g.a.cid), trace.Str("op", op))
 		panic(errors.New("wasm error: unreachable (injected fault)"))

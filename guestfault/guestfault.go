@@ -7,7 +7,11 @@
 // same way.
 package guestfault
 
-import "github.com/tetratelabs/wazero/api"
+import (
+	"github.com/tetratelabs/wazero/api"
+
+	"github.com/sphere-emu/sphere-emu/trace"
+)
 
 // The operations.
 const (
@@ -34,10 +38,10 @@ type Fault struct {
 // strikes it there.
 type Source func(domain, cid string) Fault
 
-// FlipBit changes bit (0–7) of the byte at off of mem as mode says:
+// flipBit changes bit (0–7) of the byte at off of mem as mode says:
 // "toggle" (or "") inverts it, "set0" and "set1" force it. ok is false, and
 // nothing changes, when off lies beyond the memory.
-func FlipBit(mem api.Memory, off uint32, bit uint8, mode string) (before, after byte, ok bool) {
+func flipBit(mem api.Memory, off uint32, bit uint8, mode string) (before, after byte, ok bool) {
 	before, ok = mem.ReadByte(off)
 	m := byte(1) << (bit & 7)
 	switch mode {
@@ -52,6 +56,18 @@ func FlipBit(mem api.Memory, off uint32, bit uint8, mode string) (before, after 
 		mem.WriteByte(off, after)
 	}
 	return before, after, ok
+}
+
+// StrikeMemory applies a Flip fault to mem and returns the app.fault
+// event's details (offset, bit, in_memory, before, after); emit is false
+// for a stuck bit's later strike that changed nothing.
+func (f Fault) StrikeMemory(mem api.Memory) (details []trace.Field, emit bool) {
+	before, after, ok := flipBit(mem, f.Offset, f.Bit, f.Mode)
+	if f.Again && before == after {
+		return nil, false
+	}
+	return []trace.Field{trace.Uint("offset", uint64(f.Offset)), trace.Int("bit", int64(f.Bit&7)), trace.Bool("in_memory", ok),
+		trace.Uint("before", uint64(before)), trace.Uint("after", uint64(after))}, true
 }
 
 // Grow grows mem one page at a time until it reaches its limit and

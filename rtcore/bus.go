@@ -121,12 +121,9 @@ func (c *Core) injectFault(af guestfault.Fault) {
 		pages := guestfault.Grow(c.mod.Memory())
 		c.tr.Emit(c.dom, "app.fault", append(fields, trace.Uint("pages_grown", uint64(pages)))...)
 	case guestfault.Flip:
-		b, after, ok := guestfault.FlipBit(c.mod.Memory(), af.Offset, af.Bit, af.Mode)
-		if af.Again && b == after {
-			return
+		if details, emit := af.StrikeMemory(c.mod.Memory()); emit {
+			c.tr.Emit(c.dom, "app.fault", append(fields, details...)...)
 		}
-		c.tr.Emit(c.dom, "app.fault", append(fields, trace.Uint("offset", uint64(af.Offset)), trace.Int("bit", int64(af.Bit&7)),
-			trace.Bool("in_memory", ok), trace.Uint("before", uint64(b)), trace.Uint("after", uint64(after)))...)
 	}
 }
 
