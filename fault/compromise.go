@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 
 	sphereemu "github.com/sphere-emu/sphere-emu"
@@ -395,24 +396,14 @@ func (st *state) forgeIntercore(from mailbox.Addr, send func(mailbox.Addr, mailb
 	if core == 1 {
 		other = mailbox.RTCore0.String()
 	}
-	victims := []string{st.in.rtApps[other]}
-	if victims[0] == "" {
-		victims[0] = "00000000-0000-0000-0000-000000000000"
+	victim := st.in.rtApps[other]
+	if victim == "" {
+		victim = "00000000-0000-0000-0000-000000000000"
 	}
-	for _, cid := range victims {
-		stopped := rtcoremsg.Stopped{ComponentID: cid, Reason: "exit", Detail: "forged by a hostile core"}
-		steps = append(steps, send(mailbox.Secmon, secmonmsg.KindRTStopped, stopped.Marshal()))
-	}
-	return steps, nil
+	stopped := rtcoremsg.Stopped{ComponentID: victim, Reason: "exit", Detail: "forged by a hostile core"}
+	return append(steps, send(mailbox.Secmon, secmonmsg.KindRTStopped, stopped.Marshal())), nil
 }
 
-func validScript(s string) bool {
-	for _, n := range scripts {
-		if n == s {
-			return true
-		}
-	}
-	return false
-}
+func validScript(s string) bool { return slices.Contains(scripts, s) }
 
 func scriptNames() string { return strings.Join(scripts, ", ") }
