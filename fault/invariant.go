@@ -135,7 +135,7 @@ type bootState struct {
 	verified map[string]*verification // stage → its last successful verification
 	glitches []trace.Event            // Pluton glitches not yet followed by a stage.verify
 	started  map[string]*verification // stages that ran → what was verified
-	owners   map[string]string        // peripheral "type index" → owner
+	owners   map[string]holder        // peripheral "type index" → who holds it
 	running  map[string]bool          // real-time cores running an app (their firewall maps their blocks)
 	token    []string                 // measurements of the last attestation token signed
 	tokenEv  *Evidence
@@ -233,7 +233,7 @@ func (c *Checker) newBoot() {
 	if c.boot != nil {
 		n = c.boot.n + 1
 	}
-	c.boot = &bootState{n: n, verified: map[string]*verification{}, started: map[string]*verification{}, owners: map[string]string{}, running: map[string]bool{}}
+	c.boot = &bootState{n: n, verified: map[string]*verification{}, started: map[string]*verification{}, owners: map[string]holder{}, running: map[string]bool{}}
 }
 
 // report records a violation once per key; its event is emitted after the
@@ -340,8 +340,8 @@ func (c *Checker) event(e *trace.Event) {
 		}
 	case "rt.stop":
 		delete(b.running, e.Dom)
-		for k, o := range b.owners {
-			if o == e.Dom+releasedRunning {
+		for k, h := range b.owners {
+			if h.released && h.owner == e.Dom {
 				delete(b.owners, k)
 			}
 		}
@@ -410,8 +410,20 @@ func (c *Checker) started(e *trace.Event, stages ...string) {
 	}
 }
 
-// releasedRunning marks a block released while its core still runs.
-const releasedRunning = " (released, but still in its running core's firewall)"
+// holder is who holds a peripheral block: its owner, and whether the owner
+// released it while its real-time core still runs (its firewall maps the
+// block until the core stops).
+type holder struct {
+	owner    string
+	released bool
+}
+
+func (h holder) String() string {
+	if h.released {
+		return h.owner + " (released, but still in its running core's firewall)"
+	}
+	return h.owner
+}
 
 // peripheral keeps the peripheral ownership map: a block acquired by one
 // owner while another holds it is shared across compartments. A block
@@ -423,14 +435,14 @@ func (c *Checker) peripheral(e *trace.Event) {
 	if e.Ev == "peripheral.release" {
 		delete(c.boot.owners, k)
 		if c.boot.running[owner] {
-			c.boot.owners[k] = owner + releasedRunning
+			c.boot.owners[k] = holder{owner: owner, released: true}
 		}
 		return
 	}
-	if prev, ok := c.boot.owners[k]; ok && prev != owner {
+	if prev, ok := c.boot.owners[k]; ok && prev != (holder{owner: owner}) {
 		c.report("", CrossCompartment, fmt.Sprintf("%s is mapped to %s while %s owns it", k, owner, prev), evOf(e))
 	}
-	c.boot.owners[k] = owner
+	c.boot.owners[k] = holder{owner: owner}
 }
 
 // checkStorage reads back each app's mutable storage when the chip resets
